@@ -1,0 +1,200 @@
+// Command atrium serves the Atrium web application and runs its maintenance tasks.
+//
+//	atrium serve     migrate, (in dev) load demo data, serve HTTP
+//	atrium migrate   apply database migrations and exit
+//	atrium demo      load the demo data (idempotent)
+//	atrium staff …   create organisations, accounts and first owners
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"atrium/internal/app"
+	"atrium/internal/auth"
+	"atrium/internal/config"
+	"atrium/internal/server"
+	"atrium/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "atrium:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: atrium <command>
+
+commands:
+  serve     migrate, load demo data when ATRIUM_DEV=1, and serve HTTP on ATRIUM_ADDR
+  migrate   apply database migrations
+  demo      load the demo data (idempotent)
+  staff     create-org | create-account | appoint-owner (run "atrium staff" for flags)`
+
+// run is the whole program: it reads configuration through getenv and writes its
+// output to stdout, so tests can call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, nil))
+	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	defer pool.Close()
+	if err := store.Migrate(ctx, pool); err != nil {
+		return err
+	}
+	st := store.New(pool)
+	a := app.New(st, auth.NewHasher(auth.DefaultParams, cfg.HashWorkers), cfg.BaseURL)
+	switch args[0] {
+	case "migrate":
+		fmt.Fprintln(stdout, "migrations applied")
+		return nil
+	case "demo":
+		return loadDemo(ctx, a, stdout)
+	case "staff":
+		return staff(ctx, a, args[1:], stdout)
+	case "serve":
+		if cfg.Dev {
+			if err := loadDemo(ctx, a, stdout); err != nil {
+				return err
+			}
+		}
+		return serve(ctx, cfg, a, pool, log, stdout)
+	}
+	return errors.New(usage)
+}
+
+func loadDemo(ctx context.Context, a *app.App, stdout io.Writer) error {
+	if err := a.LoadDemo(ctx); err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	fmt.Fprintf(stdout, "Demo logins (password %q):\n", app.DemoPassword)
+	for _, l := range app.DemoLogins {
+		fmt.Fprintf(stdout, "  %-24s %s\n", l.Email, l.What)
+	}
+	return nil
+}
+
+func serve(ctx context.Context, cfg config.Config, a *app.App, pool *pgxpool.Pool, log *slog.Logger, stdout io.Writer) error {
+	_, handler := server.New(a, cfg, log, func() (bool, error) { return store.Pending(context.Background(), pool) })
+	srv := &http.Server{Addr: cfg.Addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Atrium is serving on %s (GOMAXPROCS=%d)\n", cfg.BaseURL, runtime.GOMAXPROCS(0))
+	go cleanSessions(ctx, a.Store(), log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+// cleanSessions deletes expired sessions periodically until ctx ends.
+func cleanSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(server.SessionCleanupInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := st.Sessions().DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+				log.Error("session cleanup", "err", err)
+			}
+		}
+	}
+}
+
+func staff(ctx context.Context, a *app.App, args []string, stdout io.Writer) error {
+	const staffUsage = `usage:
+  atrium staff create-org --name NAME [--slug SLUG]
+  atrium staff create-account --org SLUG --name NAME [--slug SLUG] [--plan team|enterprise|solo] [--seats N] --owner-email EMAIL [--owner-name NAME]
+  atrium staff appoint-owner --org SLUG --email EMAIL [--name NAME]`
+	if len(args) == 0 {
+		return errors.New(staffUsage)
+	}
+	fs := flag.NewFlagSet("staff "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	name := fs.String("name", "", "name")
+	slug := fs.String("slug", "", "URL slug (derived from the name when empty)")
+	org := fs.String("org", "", "organisation slug")
+	plan := fs.String("plan", "team", "plan: team, enterprise or solo")
+	seats := fs.Int("seats", 25, "seat limit")
+	ownerEmail := fs.String("owner-email", "", "account owner's email")
+	ownerName := fs.String("owner-name", "", "account owner's full name (new users)")
+	email := fs.String("email", "", "email")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	switch args[0] {
+	case "create-org":
+		o, err := a.CreateOrganisation(ctx, app.System, *name, *slug)
+		if err != nil {
+			return cliErr(err)
+		}
+		fmt.Fprintf(stdout, "created organisation %s (/org/%s/)\n", o.Name, o.Slug)
+	case "create-account":
+		acc, inv, err := a.CreateAccount(ctx, app.System, app.NewAccountInput{OrganisationSlug: *org, Name: *name, Slug: *slug,
+			Plan: *plan, SeatLimit: *seats, OwnerEmail: *ownerEmail, OwnerName: *ownerName})
+		if err != nil {
+			return cliErr(err)
+		}
+		fmt.Fprintf(stdout, "created account %s (/a/%s/) owned by %s\n", acc.Name, acc.Slug, inv.User.Email)
+		printLink(stdout, inv)
+	case "appoint-owner":
+		inv, err := a.AppointOrganisationOwner(ctx, app.System, *org, *email, *name)
+		if err != nil {
+			return cliErr(err)
+		}
+		fmt.Fprintf(stdout, "%s is an owner of organisation %s\n", inv.User.Email, *org)
+		printLink(stdout, inv)
+	default:
+		return errors.New(staffUsage)
+	}
+	return nil
+}
+
+func printLink(stdout io.Writer, inv app.Invited) {
+	if inv.Created {
+		fmt.Fprintf(stdout, "new user %s: send them this one-time link to set a password (valid 72h):\n  %s\n", inv.User.Email, inv.SetPasswordLink)
+	}
+}
+
+func cliErr(err error) error {
+	if msg := errorMessage(err); msg != "" {
+		return errors.New(msg)
+	}
+	return err
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+
+	"atrium/internal/pgtest"
+)
+
+func TestRun_StaffCLI(t *testing.T) {
+	_, url := pgtest.New(t)
+	env := map[string]string{"DATABASE_URL": url, "ATRIUM_BASE_URL": "http://127.0.0.1:9"}
+	getenv := func(k string) string { return env[k] }
+	cli := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), args, getenv, &out)
+		return out.String(), err
+	}
+	if out, err := cli("staff", "create-org", "--name", "Umbrella Corp"); err != nil || !strings.Contains(out, "/org/umbrella-corp/") {
+		t.Fatalf("create-org: %v %s", err, out)
+	}
+	if _, err := cli("staff", "create-org", "--name", "Umbrella Corp"); err == nil || !strings.Contains(err.Error(), "already uses") {
+		t.Fatalf("duplicate create-org: %v", err)
+	}
+	out, err := cli("staff", "appoint-owner", "--org", "umbrella-corp", "--email", "alice@umbrella.test", "--name", "Alice")
+	if err != nil || !regexp.MustCompile(`http://127\.0\.0\.1:9/set-password/[A-Za-z0-9_-]{43}`).MatchString(out) {
+		t.Fatalf("appoint-owner: %v %s", err, out)
+	}
+	out, err = cli("staff", "create-account", "--org", "umbrella-corp", "--name", "Umbrella Labs", "--owner-email", "alice@umbrella.test")
+	if err != nil || !strings.Contains(out, "/a/umbrella-labs/") || strings.Contains(out, "set-password") {
+		t.Fatalf("create-account for an existing user: %v %s", err, out)
+	}
+	if _, err := cli("staff", "create-account", "--org", "nope", "--name", "X", "--owner-email", "a@b.test"); err == nil {
+		t.Fatal("create-account in a missing organisation succeeded")
+	}
+	if out, err := cli("demo"); err != nil || !strings.Contains(out, "agency@pixel.test") {
+		t.Fatalf("demo: %v %s", err, out)
+	}
+	if _, err := cli("demo"); err != nil {
+		t.Fatalf("demo is not idempotent: %v", err)
+	}
+	if _, err := cli("bogus"); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"atrium/internal/auth"
+)
+
+// hashResult is the raw argon2id throughput of this machine.
+type hashResult struct {
+	hashes  int64
+	elapsed time.Duration
+}
+
+func (h hashResult) perSecond() float64 { return float64(h.hashes) / h.elapsed.Seconds() }
+
+// hashRate runs Hash with the production parameters on two goroutines through a
+// Hasher allowing two at once (the server's default) for about d.
+func hashRate(ctx context.Context, d time.Duration) (hashResult, error) {
+	h := auth.NewHasher(auth.DefaultParams, 2)
+	// One hash first so the measured ones do not pay for first-use page faults alone.
+	if _, err := h.Hash(ctx, benchPassword); err != nil {
+		return hashResult{}, err
+	}
+	var n atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(d)
+	for range 2 {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				if _, err := h.Hash(ctx, benchPassword); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+				n.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return hashResult{hashes: n.Load(), elapsed: time.Since(start)}, firstErr
+}

@@ -1,0 +1,106 @@
+package app
+
+import (
+	"context"
+
+	"atrium/internal/domain"
+	"atrium/internal/policy"
+	"atrium/internal/store"
+)
+
+// Access loads what userID may do in the account with that slug, in one query. It
+// returns ENOTFOUND when the account does not exist or the user never belonged to it
+// (no existence leak), EREVOKED when their membership was deactivated or removed,
+// ECLOSED when the account is closed, and EUNAUTHORISED when the user is gone or
+// disabled. The returned Access carries the user so the caller can check the session
+// epoch.
+func (a *App) Access(ctx context.Context, userID int64, slug string) (domain.Access, error) {
+	row, err := a.store.Access(ctx, userID, slug)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return domain.Access{}, domain.Errorf(domain.EUNAUTHORISED, "Please sign in.")
+		}
+		return domain.Access{}, err
+	}
+	acc := domain.Access{User: row.User, Account: row.Account, Organisation: row.Organisation,
+		MembershipStatus: row.MembershipStatus, OrgOwner: row.OrgOwner}
+	if row.User.Disabled {
+		return acc, domain.Errorf(domain.EUNAUTHORISED, "Please sign in.")
+	}
+	if !row.AccountFound {
+		return acc, domain.Errorf(domain.ENOTFOUND, "Page not found.")
+	}
+	roleID, roleName, err := policy.EntryRole(row.Account.Name, row.Account.Status, row.MembershipStatus, row.RoleID, row.RoleName, row.OrgOwner)
+	if err != nil {
+		return acc, err
+	}
+	acc.RoleID, acc.RoleName = roleID, roleName
+	if r, ok := domain.PredefinedRoleByID(roleID); ok {
+		acc.Permissions = domain.NewPermissionSet(r.Permissions)
+	} else {
+		acc.Permissions = domain.PermissionSet{}
+	}
+	return acc, nil
+}
+
+// Entries lists the accounts a user may enter (switcher and profile), favourite first.
+func (a *App) Entries(ctx context.Context, u domain.User, query string, limit int) ([]domain.Entry, error) {
+	return a.store.Entries(ctx, u.ID, u.FavouriteAccountID, query, limit)
+}
+
+// CountEntries returns how many accounts a user may enter.
+func (a *App) CountEntries(ctx context.Context, userID int64) (int, error) {
+	return a.store.CountEntries(ctx, userID)
+}
+
+// User returns a user by id; EUNAUTHORISED when missing or disabled.
+func (a *App) User(ctx context.Context, userID int64) (domain.User, error) {
+	u, err := a.store.UserByID(ctx, userID)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return u, domain.Errorf(domain.EUNAUTHORISED, "Please sign in.")
+		}
+		return u, err
+	}
+	if u.Disabled {
+		return u, domain.Errorf(domain.EUNAUTHORISED, "Please sign in.")
+	}
+	return u, nil
+}
+
+// SetFavourite makes the account with that slug the user's favourite. Only an account
+// the user may enter now can become the favourite (ENOTFOUND otherwise). Audited.
+func (a *App) SetFavourite(ctx context.Context, actor Actor, slug string) (domain.Account, error) {
+	access, err := a.Access(ctx, actor.UserID, slug)
+	if err != nil {
+		if c := domain.ErrorCode(err); c == domain.EREVOKED || c == domain.ECLOSED {
+			return domain.Account{}, domain.Errorf(domain.ENOTFOUND, "Page not found.")
+		}
+		return domain.Account{}, err
+	}
+	err = a.tx(ctx, func(tx *store.Tx) error {
+		if err := tx.SetFavourite(ctx, actor.UserID, access.Account.ID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "Profile > Favourite account", access.Account.Name, access.Account.ID, access.Organisation.ID)
+	})
+	return access.Account, err
+}
+
+// BumpSessionEpoch ends every session of userID on its next request. Staff only, or
+// the user themself. Audited.
+func (a *App) BumpSessionEpoch(ctx context.Context, actor Actor, userID int64) error {
+	if !actor.IsStaff && actor.UserID != userID {
+		return domain.Errorf(domain.EFORBIDDEN, "Only staff can end another user's sessions.")
+	}
+	return a.tx(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.BumpSessionEpoch(ctx, userID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "Sessions > End all", u.Email, 0, 0)
+	})
+}

@@ -1,0 +1,62 @@
+// Package app holds Atrium's use cases. Each public method opens the transaction,
+// checks who may act and the invariants, writes the audit event and commits. It never
+// sees HTTP, sessions or templates.
+package app
+
+import (
+	"context"
+	"time"
+
+	"atrium/internal/auth"
+	"atrium/internal/domain"
+	"atrium/internal/store"
+)
+
+// App is the use-case layer. Build it with New.
+type App struct {
+	store   *store.Store
+	hasher  *auth.Hasher
+	now     func() time.Time
+	baseURL string
+}
+
+// New wires the use cases over a store and a password hasher. baseURL prefixes links.
+func New(s *store.Store, h *auth.Hasher, baseURL string) *App {
+	return &App{store: s, hasher: h, now: time.Now, baseURL: baseURL}
+}
+
+// Store exposes the store for read-only queries the server makes directly.
+func (a *App) Store() *store.Store { return a.store }
+
+// Hasher exposes the password hasher (benchmarks and tests count its work).
+func (a *App) Hasher() *auth.Hasher { return a.hasher }
+
+// Actor is who asks for a change, and from where.
+type Actor struct {
+	UserID  int64
+	Email   string
+	IP      string
+	IsStaff bool
+}
+
+// System is the actor for changes made from the command line.
+var System = Actor{Email: "system", IP: "cli", IsStaff: true}
+
+// tx runs fn in one transaction and commits when fn succeeds.
+func (a *App) tx(ctx context.Context, fn func(*store.Tx) error) error {
+	tx, err := a.store.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// audit writes one activity-log event in the transaction.
+func audit(ctx context.Context, tx *store.Tx, actor Actor, action, target string, accountID, orgID int64) error {
+	return tx.InsertAudit(ctx, domain.AuditEvent{ActorUserID: actor.UserID, ActorEmail: actor.Email, Action: action,
+		Target: target, AccountID: accountID, OrganisationID: orgID, IP: actor.IP})
+}

@@ -1,0 +1,231 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"atrium/internal/auth"
+	"atrium/internal/domain"
+	"atrium/internal/store"
+)
+
+// SetPasswordTTL is how long a set-password link stays valid.
+const SetPasswordTTL = 72 * time.Hour
+
+func requireStaff(actor Actor) error {
+	if !actor.IsStaff {
+		return domain.Errorf(domain.ENOTFOUND, "Page not found.")
+	}
+	return nil
+}
+
+// ListOrganisations lists every organisation with its accounts (staff only).
+func (a *App) ListOrganisations(ctx context.Context, actor Actor) ([]OrganisationView, error) {
+	if err := requireStaff(actor); err != nil {
+		return nil, err
+	}
+	orgs, err := a.store.ListOrganisations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OrganisationView, 0, len(orgs))
+	for _, o := range orgs {
+		accounts, err := a.store.AccountsOfOrganisation(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		n, err := a.store.OrganisationOwnerCount(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, OrganisationView{Organisation: o, Accounts: accounts, OwnerCount: n})
+	}
+	return out, nil
+}
+
+// CreateOrganisation creates an organisation (staff only). A used slug gives ECONFLICT
+// on the slug field. Audited.
+func (a *App) CreateOrganisation(ctx context.Context, actor Actor, name, slug string) (domain.Organisation, error) {
+	if err := requireStaff(actor); err != nil {
+		return domain.Organisation{}, err
+	}
+	name, err := cleanName("name", name, 120)
+	if err != nil {
+		return domain.Organisation{}, err
+	}
+	if slug, err = cleanSlug("slug", slug, name); err != nil {
+		return domain.Organisation{}, err
+	}
+	var o domain.Organisation
+	err = a.tx(ctx, func(tx *store.Tx) error {
+		if o, err = tx.CreateOrganisation(ctx, slug, name); err != nil {
+			if domain.ErrorCode(err) == domain.ECONFLICT {
+				return domain.FieldError("slug", "An organisation already uses the address "+slug+".")
+			}
+			return err
+		}
+		return audit(ctx, tx, actor, "Staff > Organisations > Create", name, 0, o.ID)
+	})
+	return o, err
+}
+
+// NewAccountInput is what staff fill in to create an account.
+type NewAccountInput struct {
+	OrganisationSlug string
+	Name             string
+	Slug             string
+	Plan             string
+	SeatLimit        int
+	OwnerEmail       string
+	OwnerName        string
+}
+
+// Invited reports a user created on the way, with their one-time set-password link.
+type Invited struct {
+	User            domain.User
+	Created         bool
+	SetPasswordLink string
+}
+
+// CreateAccount creates an account in an organisation with its owner (staff only).
+// The owner is found by email or created with a one-time set-password link. Audited.
+func (a *App) CreateAccount(ctx context.Context, actor Actor, in NewAccountInput) (domain.Account, Invited, error) {
+	var acc domain.Account
+	var inv Invited
+	if err := requireStaff(actor); err != nil {
+		return acc, inv, err
+	}
+	name, err := cleanName("name", in.Name, 120)
+	if err != nil {
+		return acc, inv, err
+	}
+	slug, err := cleanSlug("slug", in.Slug, name)
+	if err != nil {
+		return acc, inv, err
+	}
+	plan := in.Plan
+	if plan == "" {
+		plan = "team"
+	}
+	if plan != "solo" && plan != "team" && plan != "enterprise" {
+		return acc, inv, domain.FieldError("plan", "Choose a plan.")
+	}
+	seats := in.SeatLimit
+	if seats == 0 {
+		seats = 25
+	}
+	if seats < 1 || seats > 100000 {
+		return acc, inv, domain.FieldError("seat_limit", "Enter a seat limit between 1 and 100000.")
+	}
+	err = a.tx(ctx, func(tx *store.Tx) error {
+		o, err := tx.OrganisationBySlug(ctx, in.OrganisationSlug)
+		if err != nil {
+			return domain.FieldError("organisation", "Choose an existing organisation.")
+		}
+		if inv, err = a.findOrCreateUser(ctx, tx, in.OwnerEmail, in.OwnerName, "owner_email"); err != nil {
+			return err
+		}
+		acc, err = tx.CreateAccount(ctx, store.NewAccount{OrganisationID: o.ID, Slug: slug, Name: name, Plan: plan,
+			SeatLimit: seats, OwnerUserID: inv.User.ID})
+		if err != nil {
+			if domain.ErrorCode(err) == domain.ECONFLICT {
+				return domain.FieldError("slug", "An account already uses the address "+slug+".")
+			}
+			return err
+		}
+		return audit(ctx, tx, actor, "Staff > Accounts > Create > owner "+inv.User.Email, name, acc.ID, o.ID)
+	})
+	return acc, inv, err
+}
+
+// AppointOrganisationOwner makes the user with email an owner of the organisation,
+// creating the user (with a set-password link) when missing (staff only). Audited.
+func (a *App) AppointOrganisationOwner(ctx context.Context, actor Actor, orgSlug, email, fullName string) (Invited, error) {
+	var inv Invited
+	if err := requireStaff(actor); err != nil {
+		return inv, err
+	}
+	err := a.tx(ctx, func(tx *store.Tx) error {
+		o, err := tx.OrganisationBySlug(ctx, orgSlug)
+		if err != nil {
+			return domain.FieldError("organisation", "Choose an existing organisation.")
+		}
+		if inv, err = a.findOrCreateUser(ctx, tx, email, fullName, "email"); err != nil {
+			return err
+		}
+		if err := tx.AddOrganisationOwner(ctx, o.ID, inv.User.ID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "Staff > Organisations > Appoint owner > "+inv.User.Email, inv.User.Email, 0, o.ID)
+	})
+	return inv, err
+}
+
+// findOrCreateUser returns the user with email, creating them with a set-password link
+// when missing.
+func (a *App) findOrCreateUser(ctx context.Context, tx *store.Tx, email, fullName, field string) (Invited, error) {
+	email, err := cleanEmail(field, email)
+	if err != nil {
+		return Invited{}, err
+	}
+	u, err := tx.UserByEmail(ctx, email)
+	if err == nil {
+		return Invited{User: u}, nil
+	} else if domain.ErrorCode(err) != domain.ENOTFOUND {
+		return Invited{}, err
+	}
+	if fullName == "" {
+		fullName = email[:strings.IndexByte(email, '@')]
+	}
+	name, err := cleanName("owner_name", fullName, 120)
+	if err != nil {
+		return Invited{}, err
+	}
+	if u, err = tx.CreateUser(ctx, email, name, "", false); err != nil {
+		return Invited{}, err
+	}
+	token, hash := auth.NewToken()
+	if err := tx.CreatePasswordToken(ctx, u.ID, hash, a.now().Add(SetPasswordTTL)); err != nil {
+		return Invited{}, err
+	}
+	return Invited{User: u, Created: true, SetPasswordLink: a.baseURL + "/set-password/" + token}, nil
+}
+
+// PasswordTokenUser returns whom a set-password link is for, without using it.
+func (a *App) PasswordTokenUser(ctx context.Context, token string) (domain.User, error) {
+	u, err := a.store.PasswordTokenUser(ctx, auth.HashToken(token))
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return u, domain.Errorf(domain.ENOTFOUND, "This link is not valid. Ask for a new one.")
+	}
+	return u, err
+}
+
+// SetPasswordWithToken sets a password through a one-time link. The link is used up;
+// the user's other sessions end. It does not sign the user in. Audited.
+func (a *App) SetPasswordWithToken(ctx context.Context, token, password, ip string) (domain.User, error) {
+	if msg := auth.CheckNewPassword(password); msg != "" {
+		return domain.User{}, domain.FieldError("password", msg)
+	}
+	hash, err := a.hasher.Hash(ctx, password)
+	if err != nil {
+		return domain.User{}, err
+	}
+	var u domain.User
+	err = a.tx(ctx, func(tx *store.Tx) error {
+		if u, err = tx.UsePasswordToken(ctx, auth.HashToken(token)); err != nil {
+			if domain.ErrorCode(err) == domain.ENOTFOUND {
+				return domain.Errorf(domain.ENOTFOUND, "This link is not valid. Ask for a new one.")
+			}
+			return err
+		}
+		if err := tx.SetPasswordHash(ctx, u.ID, hash); err != nil {
+			return err
+		}
+		if _, err := tx.BumpSessionEpoch(ctx, u.ID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, Actor{UserID: u.ID, Email: u.Email, IP: ip}, "Profile > Set password", u.Email, 0, 0)
+	})
+	return u, err
+}

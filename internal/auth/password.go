@@ -1,0 +1,146 @@
+// Package auth holds credential primitives: argon2id password hashing with bounded
+// concurrency, and random single-use tokens with their hashes. It runs no SQL.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are argon2id cost parameters.
+type Params struct {
+	MemoryKiB   uint32
+	Iterations  uint32
+	Parallelism uint8
+	SaltLen     int
+	KeyLen      uint32
+}
+
+// DefaultParams follow OWASP's argon2id minimum: 19 MiB, two passes, one lane.
+var DefaultParams = Params{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+
+// ErrMismatch is returned when a password does not match its hash.
+var ErrMismatch = errors.New("auth: password does not match")
+
+// Hasher hashes and verifies passwords; a semaphore bounds how many hashes run at once
+// so a burst of sign-ins cannot exhaust memory (each hash holds MemoryKiB).
+type Hasher struct {
+	params Params
+	sem    chan struct{}
+	dummy  string
+	count  atomic.Int64
+	// inside, when set, is told of each hash entering (+1) and leaving (-1) the
+	// bounded section; tests use it to watch the bound hold.
+	inside func(delta int)
+}
+
+// NewHasher returns a Hasher running at most concurrency hashes at once.
+func NewHasher(p Params, concurrency int) *Hasher {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	h := &Hasher{params: p, sem: make(chan struct{}, concurrency)}
+	h.dummy = h.encode(make([]byte, p.SaltLen), make([]byte, p.KeyLen))
+	return h
+}
+
+// Computations reports how many argon2id hashes this Hasher has computed; tests use it
+// to prove that unknown emails cost the same work as wrong passwords.
+func (h *Hasher) Computations() int64 { return h.count.Load() }
+
+// Hash returns the PHC-encoded argon2id hash of password with a fresh salt.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	salt := make([]byte, h.params.SaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key, err := h.derive(ctx, password, salt, h.params)
+	if err != nil {
+		return "", err
+	}
+	return h.encode(salt, key), nil
+}
+
+// Verify checks password against encoded. An empty encoded hash (a user without a
+// password, or no user at all) is checked against a dummy hash so the caller does the
+// same work either way, and always fails. It reports whether the hash should be
+// recomputed because the parameters have risen.
+func (h *Hasher) Verify(ctx context.Context, password, encoded string) (rehash bool, err error) {
+	if encoded == "" {
+		encoded = h.dummy
+		_, _ = h.verify(ctx, password, encoded)
+		return false, ErrMismatch
+	}
+	return h.verify(ctx, password, encoded)
+}
+
+func (h *Hasher) verify(ctx context.Context, password, encoded string) (bool, error) {
+	p, salt, want, err := decode(encoded)
+	if err != nil {
+		return false, err
+	}
+	got, err := h.derive(ctx, password, salt, p)
+	if err != nil {
+		return false, err
+	}
+	if subtle.ConstantTimeCompare(got, want) != 1 {
+		return false, ErrMismatch
+	}
+	rehash := p.MemoryKiB < h.params.MemoryKiB || p.Iterations < h.params.Iterations
+	return rehash, nil
+}
+
+func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Params) ([]byte, error) {
+	select {
+	case h.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-h.sem }()
+	h.count.Add(1)
+	if h.inside != nil {
+		h.inside(1)
+		defer h.inside(-1)
+	}
+	return argon2.IDKey([]byte(password), salt, p.Iterations, p.MemoryKiB, p.Parallelism, p.KeyLen), nil
+}
+
+func (h *Hasher) encode(salt, key []byte) string {
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version,
+		h.params.MemoryKiB, h.params.Iterations, h.params.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+func decode(encoded string) (Params, []byte, []byte, error) {
+	parts := strings.Split(encoded, "$")
+	var p Params
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return p, nil, nil, errors.New("auth: not an argon2id hash")
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return p, nil, nil, errors.New("auth: unsupported argon2 version")
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Iterations, &p.Parallelism); err != nil {
+		return p, nil, nil, errors.New("auth: bad argon2 parameters")
+	}
+	b64 := base64.RawStdEncoding
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil {
+		return p, nil, nil, errors.New("auth: bad salt")
+	}
+	key, err := b64.DecodeString(parts[5])
+	if err != nil {
+		return p, nil, nil, errors.New("auth: bad key")
+	}
+	p.KeyLen = uint32(len(key))
+	return p, salt, key, nil
+}

@@ -1,0 +1,131 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestDefaultParams_MeetOWASPMinimum(t *testing.T) {
+	if DefaultParams.MemoryKiB < 19*1024 || DefaultParams.Iterations < 2 || DefaultParams.Parallelism != 1 {
+		t.Fatalf("argon2id parameters below m=19MiB t=2 p=1: %+v", DefaultParams)
+	}
+	h, err := NewHasher(DefaultParams, 1).Hash(context.Background(), "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("encoded hash %q", h)
+	}
+}
+
+func TestVerify(t *testing.T) {
+	ctx := context.Background()
+	h := NewHasher(Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 2)
+	enc, err := h.Hash(ctx, "pässwörd with ünicode")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Verify(ctx, "pässwörd with ünicode", enc); err != nil {
+		t.Fatalf("right password refused: %v", err)
+	}
+	if _, err := h.Verify(ctx, "pässwörd with ünicodE", enc); err != ErrMismatch {
+		t.Fatalf("wrong password: %v", err)
+	}
+	before := h.Computations()
+	if _, err := h.Verify(ctx, "anything", ""); err != ErrMismatch {
+		t.Fatalf("empty hash accepted: %v", err)
+	}
+	if h.Computations()-before != 1 {
+		t.Fatal("verifying against no hash did not cost one hash computation")
+	}
+	again, _ := h.Hash(ctx, "pässwörd with ünicode")
+	if again == enc {
+		t.Fatal("two hashes of one password share a salt")
+	}
+}
+
+func TestVerify_RehashWhenParametersRise(t *testing.T) {
+	ctx := context.Background()
+	weak := NewHasher(Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 1)
+	strong := NewHasher(Params{MemoryKiB: 128, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 1)
+	enc, _ := weak.Hash(ctx, "password value")
+	rehash, err := strong.Verify(ctx, "password value", enc)
+	if err != nil || !rehash {
+		t.Fatalf("rehash=%v err=%v, want true, nil", rehash, err)
+	}
+	enc2, _ := strong.Hash(ctx, "password value")
+	if rehash, _ := strong.Verify(ctx, "password value", enc2); rehash {
+		t.Fatal("current parameters asked for a rehash")
+	}
+}
+
+func TestHasher_BoundsConcurrency(t *testing.T) {
+	h := NewHasher(Params{MemoryKiB: 2048, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 2)
+	var running, peak atomic.Int32
+	h.inside = func(d int) {
+		n := running.Add(int32(d))
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		if d > 0 {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = h.Hash(context.Background(), "concurrent")
+		}()
+	}
+	wg.Wait()
+	if p := peak.Load(); p > 2 || p < 1 {
+		t.Fatalf("peak of %d hashes at once through a bound of 2", p)
+	}
+	// A cancelled context gives up waiting instead of queueing forever.
+	full := NewHasher(Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 1)
+	full.sem <- struct{}{}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := full.Hash(ctx, "x"); err == nil {
+		t.Fatal("hash ran with the semaphore full and the context cancelled")
+	}
+}
+
+func TestCheckNewPassword(t *testing.T) {
+	for pw, ok := range map[string]bool{
+		"short":                     false,
+		"password":                  false,
+		"Password123":               false,
+		"correct horse":             true,
+		strings.Repeat("long ", 20): true,
+		strings.Repeat("x", 257):    false,
+		"ünïcødé pass":              true,
+	} {
+		if got := CheckNewPassword(pw) == ""; got != ok {
+			t.Errorf("CheckNewPassword(%q) ok=%v, want %v", pw, got, ok)
+		}
+	}
+}
+
+func TestNewToken(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 100; i++ {
+		tok, hash := NewToken()
+		if len(tok) < 43 || seen[tok] {
+			t.Fatalf("token %q too short or repeated", tok)
+		}
+		seen[tok] = true
+		if string(hash) != string(HashToken(tok)) || strings.Contains(string(hash), tok) {
+			t.Fatal("stored hash does not match the token")
+		}
+	}
+}

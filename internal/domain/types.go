@@ -1,0 +1,93 @@
+package domain
+
+import "time"
+
+// Organisation groups accounts under common owners.
+type Organisation struct {
+	ID   int64
+	Slug string
+	Name string
+}
+
+// Account statuses.
+const (
+	AccountActive = "active"
+	AccountClosed = "closed"
+)
+
+// Membership statuses.
+const (
+	MembershipActive      = "active"
+	MembershipDeactivated = "deactivated"
+	MembershipRemoved     = "removed"
+)
+
+// Account is a tenant: everything inside /a/{slug}/ belongs to one.
+type Account struct {
+	ID             int64
+	OrganisationID int64
+	Slug           string
+	Name           string
+	Plan           string
+	SeatLimit      int
+	Status         string
+	LoginMethod    string
+	MFARequired    bool
+	EnforceOnEntry bool
+	MemberCount    int
+}
+
+// User is one identity across the platform, keyed by a case-insensitive email.
+type User struct {
+	ID                 int64
+	Email              string
+	FullName           string
+	FavouriteAccountID int64 // 0 when none
+	LastLoginAt        *time.Time
+	SessionEpoch       int
+	IsStaff            bool
+	Disabled           bool
+}
+
+// Entry is one account a user may enter, as shown in the switcher and the profile.
+type Entry struct {
+	AccountID        int64
+	AccountSlug      string
+	AccountName      string
+	OrganisationID   int64
+	OrganisationSlug string
+	OrganisationName string
+	RoleID           int64
+	RoleName         string
+	// ViaOrganisation is true when the user enters as an organisation owner rather
+	// than through a membership of their own.
+	ViaOrganisation bool
+	JoinedAt        time.Time
+}
+
+// Access is what one request knows about the caller inside one account: loaded in one
+// query by the account middleware and never cached in the session.
+type Access struct {
+	User         User
+	Account      Account
+	Organisation Organisation
+	// MembershipStatus is "" when the user never had a membership.
+	MembershipStatus string
+	RoleID           int64
+	RoleName         string
+	OrgOwner         bool
+	Permissions      PermissionSet
+}
+
+// AuditEvent is one line of the activity log.
+type AuditEvent struct {
+	ID             int64
+	OccurredAt     time.Time
+	ActorUserID    int64
+	ActorEmail     string
+	Action         string
+	Target         string
+	AccountID      int64
+	OrganisationID int64
+	IP             string
+}

@@ -1,0 +1,43 @@
+package server
+
+import (
+	"net/http"
+
+	"atrium/internal/domain"
+	"atrium/web/pages"
+)
+
+// loginPasswordShow renders the password step for the email given in the first step.
+func (s *Server) loginPasswordShow(w http.ResponseWriter, r *http.Request) {
+	email := s.sessions.GetString(r.Context(), sessLoginEmail)
+	if email == "" {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, pages.Login(pages.LoginProps{Step: "password", Email: email}))
+}
+
+// loginPassword checks the password. Success renews the session token and lands the
+// user; failure says only that the email and password do not match.
+func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
+	email := s.sessions.GetString(r.Context(), sessLoginEmail)
+	if email == "" {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	u, err := s.app.PasswordSignIn(r.Context(), email, r.PostFormValue("password"), clientIP(r))
+	if err != nil {
+		if domain.ErrorCode(err) == domain.EUNAUTHORISED {
+			s.render(w, r, http.StatusUnauthorized, pages.Login(pages.LoginProps{Step: "password", Email: email,
+				Error: domain.ErrorMessage(err)}))
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.signIn(r.Context(), u, "password"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}

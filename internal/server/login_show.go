@@ -1,0 +1,21 @@
+package server
+
+import (
+	"net/http"
+
+	"atrium/web/pages"
+)
+
+// loginShow renders the email step (or the password step when an email is pending).
+func (s *Server) loginShow(w http.ResponseWriter, r *http.Request) {
+	if s.userID(r) != 0 {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	email := s.sessions.GetString(r.Context(), sessLoginEmail)
+	if r.URL.Query().Get("change") != "" {
+		email = ""
+	}
+	s.render(w, r, http.StatusOK, pages.Login(pages.LoginProps{Step: "email", Email: email,
+		Notice: s.sessions.PopString(r.Context(), "notice")}))
+}

@@ -1,0 +1,33 @@
+package server
+
+import (
+	"net/http"
+
+	"atrium/web/pages"
+)
+
+// profileLimit bounds the account table on the profile; the rest is searchable.
+const profileLimit = 200
+
+// profileShow renders the user's profile with their accounts and favourite star.
+func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r)
+	entries, err := s.app.Entries(r.Context(), u, "", profileLimit+1)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := pages.ProfileProps{Entries: entries, Total: len(entries)}
+	if len(entries) > profileLimit {
+		p.Entries, p.More = entries[:profileLimit], true
+		if p.Total, err = s.app.CountEntries(r.Context(), u.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if p.Shell, err = s.shell(r.Context(), r, "Your profile", u, nil); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, pages.Profile(p))
+}

@@ -1,0 +1,59 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/a-h/templ"
+
+	"atrium/internal/domain"
+	"atrium/web"
+)
+
+// render writes a templ component as the response with status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := c.Render(r.Context(), w); err != nil {
+		s.log.ErrorContext(r.Context(), "render failed", "err", err, "request_id", requestID(r.Context()))
+	}
+}
+
+// switcherLimit is how many accounts the switcher lists before it searches on demand.
+const switcherLimit = 50
+
+// shell builds the frame of a signed-in page. Inside an account, access is the
+// request's access and costs no extra query beyond the switcher's list.
+func (s *Server) shell(ctx context.Context, r *http.Request, title string, u domain.User, access *domain.Access) (web.Shell, error) {
+	entries, err := s.app.Entries(ctx, u, "", switcherLimit+1)
+	if err != nil {
+		return web.Shell{}, err
+	}
+	sh := web.Shell{Title: title, User: u, Flash: s.sessions.PopString(ctx, "flash"), Notice: s.sessions.PopString(ctx, "notice")}
+	sh.Switcher = switcherProps(entries, u.FavouriteAccountID, "")
+	if access != nil {
+		cur := domain.Entry{AccountID: access.Account.ID, AccountSlug: access.Account.Slug, AccountName: access.Account.Name,
+			OrganisationID: access.Organisation.ID, OrganisationSlug: access.Organisation.Slug,
+			OrganisationName: access.Organisation.Name, RoleID: access.RoleID, RoleName: access.RoleName}
+		sh.Current = &cur
+		sh.Switcher.CurrentID = access.Account.ID
+		if access.OrgOwner {
+			sh.OrgLinks = []domain.Organisation{access.Organisation}
+		}
+	} else {
+		if sh.OrgLinks, err = s.app.OwnedOrganisations(ctx, u.ID); err != nil {
+			return sh, err
+		}
+	}
+	return sh, nil
+}
+
+// switcherProps builds the switcher from up to switcherLimit+1 entries.
+func switcherProps(entries []domain.Entry, favouriteID int64, query string) web.SwitcherProps {
+	more := len(entries) > switcherLimit
+	if more {
+		entries = entries[:switcherLimit]
+	}
+	return web.SwitcherProps{Groups: web.GroupEntries(entries), More: more, Total: len(entries), Query: query, FavouriteID: favouriteID}
+}

@@ -1,0 +1,61 @@
+// Package server is Atrium's HTTP layer: routes, middleware and one handler file per
+// resource action. Handlers parse input, call the app layer and render templ pages;
+// they run no SQL.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"atrium/internal/app"
+	"atrium/internal/config"
+	"atrium/internal/store"
+)
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	app      *app.App
+	sessions *scs.SessionManager
+	log      *slog.Logger
+	cfg      config.Config
+	pending  func() (bool, error)
+}
+
+// New builds the HTTP handler. readiness reports whether migrations are still pending.
+func New(a *app.App, cfg config.Config, log *slog.Logger, readiness func() (bool, error)) (*Server, http.Handler) {
+	s := &Server{app: a, cfg: cfg, log: log, pending: readiness}
+	s.sessions = NewSessionManager(a.Store(), cfg)
+	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.log.ErrorContext(r.Context(), "session", "err", err, "request_id", requestID(r.Context()))
+		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
+	}
+	return s, s.routes()
+}
+
+// NewSessionManager configures scs: PostgreSQL-backed (hashed tokens), an absolute
+// lifetime, and no idle timeout so reading a page never rewrites the session. Under
+// https the cookie is Secure with the __Host- prefix.
+func NewSessionManager(st *store.Store, cfg config.Config) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = st.Sessions()
+	sm.Lifetime = cfg.SessionLife
+	sm.Cookie.Name = "atrium_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = false
+	if cfg.Secure() {
+		sm.Cookie.Secure = true
+		sm.Cookie.Name = "__Host-atrium_session"
+	}
+	return sm
+}
+
+// Sessions exposes the session manager (tests read cookie names from it).
+func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
+
+// SessionCleanupInterval is how often expired sessions are deleted.
+const SessionCleanupInterval = 10 * time.Minute

@@ -1,0 +1,79 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"atrium/internal/app"
+	"atrium/internal/domain"
+)
+
+// Session keys. The session records who signed in, their epoch at that moment, and
+// how they proved it; never a membership or a role.
+const (
+	sessUserID     = "uid"
+	sessEpoch      = "epoch"
+	sessAuthMethod = "auth_method"
+	sessAuthAt     = "auth_at"
+	sessLoginEmail = "login_email"
+)
+
+func (s *Server) userID(r *http.Request) int64 { return s.sessions.GetInt64(r.Context(), sessUserID) }
+
+// signIn starts an authenticated session with a fresh token.
+func (s *Server) signIn(ctx context.Context, u domain.User, method string) error {
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Remove(ctx, sessLoginEmail)
+	s.sessions.Put(ctx, sessUserID, u.ID)
+	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
+	s.sessions.Put(ctx, sessAuthMethod, method)
+	s.sessions.Put(ctx, sessAuthAt, time.Now().Unix())
+	return nil
+}
+
+// toLogin ends whatever session there is and sends the browser to /login.
+func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
+	if s.userID(r) != 0 {
+		_ = s.sessions.Destroy(r.Context())
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// requireUser loads the signed-in user for pages outside an account. A missing session,
+// a disabled user or a stale session epoch sends the browser to /login.
+func (s *Server) requireUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		uid := s.userID(r)
+		if uid == 0 {
+			s.toLogin(w, r)
+			return
+		}
+		u, err := s.app.User(r.Context(), uid)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if u.SessionEpoch != s.sessions.GetInt(r.Context(), sessEpoch) {
+			s.toLogin(w, r)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyUser, u)))
+	})
+}
+
+// currentUser returns the user loaded by requireUser or requireAccount.
+func currentUser(r *http.Request) domain.User {
+	if u, ok := r.Context().Value(keyUser).(domain.User); ok {
+		return u
+	}
+	return domain.User{}
+}
+
+// actor describes the signed-in user as the app layer's Actor.
+func actor(r *http.Request) app.Actor {
+	u := currentUser(r)
+	return app.Actor{UserID: u.ID, Email: u.Email, IP: clientIP(r), IsStaff: u.IsStaff}
+}

@@ -1,0 +1,164 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"atrium/internal/app"
+	"atrium/internal/config"
+	"atrium/internal/pgtest"
+	"atrium/internal/server"
+	"atrium/internal/store"
+)
+
+func TestSignedOut_RedirectsToLogin(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	c := e.client()
+	for _, path := range []string{"/", "/profile", "/accounts", "/a/" + w.AccA1.Slug + "/", "/org/" + w.OrgA.Slug + "/", "/staff/"} {
+		res, _ := c.get(path)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+			t.Errorf("GET %s signed out: %d -> %q, want 303 -> /login", path, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+}
+
+func TestLogin_RenewsSessionToken(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	c := e.client()
+	c.post("/login", url.Values{"email": {w.Agency.Email}})
+	before := c.sessionCookie()
+	if before == nil {
+		t.Fatal("no session cookie after the email step")
+	}
+	res, _ := c.post("/login/password", url.Values{"password": {pgtest.Password}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("password step: %d", res.StatusCode)
+	}
+	after := c.sessionCookie()
+	if after == nil || after.Value == before.Value {
+		t.Fatal("the session token was not renewed at sign-in")
+	}
+	ok, err := e.Store.Sessions().SessionExists(context.Background(), before.Value)
+	if err != nil || ok {
+		t.Fatalf("pre-login session still stored: %v %v", ok, err)
+	}
+}
+
+func TestLogout_ReplayedCookieIsSignedOut(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	c := e.client()
+	c.login(w.Agency.Email, pgtest.Password)
+	old := c.sessionCookie()
+	res, _ := c.post("/logout", url.Values{})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Fatalf("logout: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if ok, _ := e.Store.Sessions().SessionExists(context.Background(), old.Value); ok {
+		t.Fatal("session row still exists after sign-out")
+	}
+	replay := e.client()
+	u, _ := url.Parse(e.URL)
+	replay.jar.SetCookies(u, []*http.Cookie{{Name: old.Name, Value: old.Value, Path: "/"}})
+	res, _ = replay.get("/a/" + w.AccA1.Slug + "/")
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Fatalf("replayed cookie: %d -> %s, want redirect to /login", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+func TestLogout_IsPostOnly(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	c := e.client()
+	c.login(w.Agency.Email, pgtest.Password)
+	res, _ := c.get("/logout")
+	if res.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("GET /logout: %d, want 405", res.StatusCode)
+	}
+	if res, _ := c.get("/profile"); res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /logout ended the session: profile %d", res.StatusCode)
+	}
+}
+
+func TestEpochBump_EndsEverySessionOnNextRequest(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	c1, c2 := e.client(), e.client()
+	c1.login(w.Agency.Email, pgtest.Password)
+	c2.login(w.Agency.Email, pgtest.Password)
+	if err := e.App.BumpSessionEpoch(context.Background(), app.Actor{IsStaff: true, Email: "staff"}, w.Agency.ID); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []*client{c1, c2} {
+		for _, path := range []string{"/profile", "/a/" + w.AccA1.Slug + "/"} {
+			res, _ := c.get(path)
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+				t.Errorf("client %d GET %s after epoch bump: %d %s", i, path, res.StatusCode, res.Header.Get("Location"))
+			}
+		}
+	}
+}
+
+func TestReadRequests_WriteNothing(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	c := e.client()
+	c.login(w.Agency.Email, pgtest.Password)
+	c.get("/") // the landing redirect; flashes are popped on the first page
+	c.get("/a/" + w.AccB.Slug + "/")
+	before := e.writes.n.Load()
+	for _, path := range []string{"/a/" + w.AccA1.Slug + "/", "/profile", "/accounts", "/accounts?q=Alpha&fragment=1", "/a/" + w.AccB.Slug + "/"} {
+		if res, _ := c.get(path); res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, res.StatusCode)
+		}
+	}
+	if n := e.writes.n.Load() - before; n != 0 {
+		t.Fatalf("read requests sent %d write statements, want 0", n)
+	}
+	// The counter itself works: a favourite change writes.
+	c.post("/profile/favourite", url.Values{"account": {w.AccA2.Slug}})
+	if e.writes.n.Load() == before {
+		t.Fatal("write counter saw no write for a favourite change")
+	}
+}
+
+func TestSessionCookie_Flags(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	c := e.client()
+	c.post("/login", url.Values{"email": {w.Agency.Email}})
+	res, _ := c.post("/login/password", url.Values{"password": {pgtest.Password}})
+	raw := strings.Join(res.Header.Values("Set-Cookie"), "\n")
+	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("session cookie lacks %s: %s", want, raw)
+		}
+	}
+	if strings.Contains(raw, "Secure") {
+		t.Errorf("cookie Secure over plain http breaks local sign-in: %s", raw)
+	}
+	https := server.NewSessionManager(store.New(nil), config.Config{BaseURL: "https://atrium.example"})
+	if !https.Cookie.Secure || https.Cookie.Name != "__Host-atrium_session" || https.Cookie.Path != "/" {
+		t.Fatalf("under https: secure=%v name=%q path=%q", https.Cookie.Secure, https.Cookie.Name, https.Cookie.Path)
+	}
+}
+
+func TestSignInAndOut_AreAudited(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	c := e.client()
+	c.login(w.Viewer.Email, pgtest.Password)
+	c.post("/logout", url.Values{})
+	events, err := e.Store.AuditForActor(context.Background(), w.Viewer.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 2 || events[0].Action != "Sign out" || events[1].Action != "Sign in > Password" || events[1].IP != "127.0.0.1" {
+		t.Fatalf("audit events: %+v", events)
+	}
+}

@@ -1,0 +1,59 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"atrium/internal/app"
+	"atrium/web/pages"
+)
+
+// staffCreateOrganisation creates an organisation.
+func (s *Server) staffCreateOrganisation(w http.ResponseWriter, r *http.Request) {
+	o, err := s.app.CreateOrganisation(r.Context(), actor(r), r.PostFormValue("org_name"), r.PostFormValue("org_slug"))
+	s.staffResult(w, r, err, func() pages.StaffProps {
+		return pages.StaffProps{CreateOrg: staffForm(r, err, "org_name", "org_slug")}
+	}, "Organisation "+o.Name+" created. Appoint its first owner next.")
+}
+
+// staffCreateAccount creates an account with its owner (created when missing).
+func (s *Server) staffCreateAccount(w http.ResponseWriter, r *http.Request) {
+	in := app.NewAccountInput{OrganisationSlug: r.PostFormValue("account_org"), Name: r.PostFormValue("account_name"),
+		Slug: r.PostFormValue("account_slug"), Plan: r.PostFormValue("account_plan"),
+		OwnerEmail: r.PostFormValue("account_owner_email"), OwnerName: r.PostFormValue("account_owner_name")}
+	var err error
+	if v := strings.TrimSpace(r.PostFormValue("account_seats")); v != "" {
+		if in.SeatLimit, err = strconv.Atoi(v); err != nil || in.SeatLimit < 1 {
+			in.SeatLimit = -1
+		}
+	}
+	acc, inv, err := s.app.CreateAccount(r.Context(), actor(r), in)
+	if err == nil {
+		s.handOverLink(r, inv)
+	}
+	s.staffResult(w, r, err, func() pages.StaffProps {
+		return pages.StaffProps{CreateAccount: staffForm(r, err, "account_org", "account_name", "account_slug", "account_plan",
+			"account_seats", "account_owner_email", "account_owner_name")}
+	}, "Account "+acc.Name+" created, owned by "+inv.User.Email+".")
+}
+
+// staffAppointOwner makes a user an organisation owner (created when missing).
+func (s *Server) staffAppointOwner(w http.ResponseWriter, r *http.Request) {
+	inv, err := s.app.AppointOrganisationOwner(r.Context(), actor(r), r.PostFormValue("owner_org"),
+		r.PostFormValue("owner_email"), r.PostFormValue("owner_name"))
+	if err == nil {
+		s.handOverLink(r, inv)
+	}
+	s.staffResult(w, r, err, func() pages.StaffProps {
+		return pages.StaffProps{AppointOwner: staffForm(r, err, "owner_org", "owner_email", "owner_name")}
+	}, inv.User.Email+" is now an owner of the organisation.")
+}
+
+// handOverLink keeps a new user's one-time set-password link for the next console view.
+func (s *Server) handOverLink(r *http.Request, inv app.Invited) {
+	if inv.Created {
+		s.sessions.Put(r.Context(), "staff_link", inv.SetPasswordLink)
+		s.sessions.Put(r.Context(), "staff_link_email", inv.User.Email)
+	}
+}

@@ -1,0 +1,97 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"atrium/internal/pgtest"
+)
+
+func TestStaffConsole_HiddenFromNonStaff(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	c := e.client()
+	c.login(w.OwnerA.Email, pgtest.Password)
+	if res, _ := c.get("/staff/"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("non-staff GET /staff/: %d", res.StatusCode)
+	}
+	if res, _ := c.post("/staff/organisations", url.Values{"org_name": {"Sneaky"}}); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("non-staff create organisation: %d", res.StatusCode)
+	}
+	if _, err := e.Store.OrganisationBySlug(context.Background(), "sneaky"); err == nil {
+		t.Fatal("a non-staff user created an organisation")
+	}
+}
+
+func TestStaffConsole_CreatesOrganisationAccountAndFirstOwner(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	staff := pgtest.MustUser(t, e.Store, "staff@atrium.test")
+	if err := e.Store.SetStaff(ctx, staff.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	c.login(staff.Email, pgtest.Password)
+	if res, _ := c.post("/staff/organisations", url.Values{"org_name": {"Initech"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create organisation: %d", res.StatusCode)
+	}
+	if res, body := c.post("/staff/organisations", url.Values{"org_name": {"Initech"}}); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "already uses the address initech") {
+		t.Fatalf("duplicate organisation: %d", res.StatusCode)
+	}
+	res, _ := c.post("/staff/owners", url.Values{"owner_org": {"initech"}, "owner_email": {"Peter@Initech.test"}, "owner_name": {"Peter Gibbons"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("appoint owner: %d", res.StatusCode)
+	}
+	_, body := c.get("/staff/")
+	link := regexp.MustCompile(`/set-password/[A-Za-z0-9_-]{43}`).FindString(body)
+	if link == "" {
+		t.Fatal("the console did not show the one-time link")
+	}
+	res, _ = c.post("/staff/accounts", url.Values{"account_org": {"initech"}, "account_name": {"Initech Sales"},
+		"account_plan": {"team"}, "account_seats": {"10"}, "account_owner_email": {"peter@initech.test"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create account: %d", res.StatusCode)
+	}
+	if res, body := c.post("/staff/accounts", url.Values{"account_org": {"initech"}, "account_name": {"X"},
+		"account_seats": {"0"}, "account_owner_email": {"peter@initech.test"}}); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "seat limit") {
+		t.Fatalf("bad seat limit: %d", res.StatusCode)
+	}
+
+	// The new owner sets a password through the link, once.
+	peter := e.client()
+	if res, body := peter.get(link); res.StatusCode != http.StatusOK || !strings.Contains(body, "peter@initech.test") {
+		t.Fatalf("set-password page: %d", res.StatusCode)
+	}
+	if res, _ := peter.post(link, url.Values{"password": {"short"}}); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("short password: %d", res.StatusCode)
+	}
+	if res, _ := peter.post(link, url.Values{"password": {"tps reports forever"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set password: %d", res.StatusCode)
+	}
+	if res, body := peter.get(link); res.StatusCode == http.StatusOK || !strings.Contains(body, "already been used") {
+		t.Fatalf("used link: %d", res.StatusCode)
+	}
+	peter.login("peter@initech.test", "tps reports forever")
+	res, _ = peter.get("/")
+	if res.Header.Get("Location") != "/a/initech-sales/" {
+		t.Fatalf("new owner landed on %q", res.Header.Get("Location"))
+	}
+	res, body = peter.get("/a/initech-sales/")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, ">Owner<") {
+		t.Fatalf("owner's account home: %d", res.StatusCode)
+	}
+	if res, _ := peter.get("/org/initech/"); res.StatusCode != http.StatusOK {
+		t.Fatalf("owner's organisation page: %d", res.StatusCode)
+	}
+	var n int
+	_ = e.Store.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action LIKE 'Staff >%'`).Scan(&n)
+	if n != 3 {
+		t.Fatalf("staff actions audited: %d, want 3", n)
+	}
+}

@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"atrium/internal/domain"
+)
+
+const accountColumns = `a.id, a.organisation_id, a.slug, a.name, a.plan, a.seat_limit, a.status,
+	a.login_method, a.mfa_required, a.enforce_on_entry, a.member_count`
+
+func scanAccount(row pgx.Row) (domain.Account, error) {
+	var a domain.Account
+	err := row.Scan(&a.ID, &a.OrganisationID, &a.Slug, &a.Name, &a.Plan, &a.SeatLimit, &a.Status,
+		&a.LoginMethod, &a.MFARequired, &a.EnforceOnEntry, &a.MemberCount)
+	return a, mapErr(err)
+}
+
+// NewAccount is what staff give to create an account.
+type NewAccount struct {
+	OrganisationID int64
+	Slug           string
+	Name           string
+	Plan           string
+	SeatLimit      int
+	OwnerUserID    int64
+}
+
+// CreateAccount inserts an account together with its owner's membership (the account
+// must have exactly one owner when the transaction commits). A used slug gives ECONFLICT.
+func (q Q) CreateAccount(ctx context.Context, n NewAccount) (domain.Account, error) {
+	a, err := scanAccount(q.db.QueryRow(ctx, `INSERT INTO accounts AS a (organisation_id, slug, name, plan, seat_limit)
+		VALUES ($1, $2, $3, $4, $5) RETURNING `+accountColumns, n.OrganisationID, n.Slug, n.Name, n.Plan, n.SeatLimit))
+	if err != nil {
+		return a, err
+	}
+	if err := q.AddMembership(ctx, a.ID, n.OwnerUserID, domain.OwnerRoleID); err != nil {
+		return a, err
+	}
+	a.MemberCount = 1
+	return a, q.AddOrganisationMember(ctx, n.OrganisationID, n.OwnerUserID)
+}
+
+// AccountBySlug returns an account, or ENOTFOUND.
+func (q Q) AccountBySlug(ctx context.Context, slug string) (domain.Account, error) {
+	return scanAccount(q.db.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.slug = $1`, slug))
+}
+
+// AccountsOfOrganisation lists an organisation's accounts by name.
+func (q Q) AccountsOfOrganisation(ctx context.Context, orgID int64) ([]domain.Account, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.organisation_id = $1 ORDER BY a.name, a.id`, orgID)
+	return collect(rows, func(r pgx.CollectableRow) (domain.Account, error) { return scanAccount(r) })
+}
+
+// AccountOwnerEmail returns the email of an account's owner.
+func (q Q) AccountOwnerEmail(ctx context.Context, accountID int64) (string, error) {
+	var email string
+	err := q.db.QueryRow(ctx, `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.account_id = $1 AND m.role_id = 1`, accountID).Scan(&email)
+	return email, mapErr(err)
+}

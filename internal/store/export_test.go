@@ -1,0 +1,4 @@
+package store
+
+// MapErr exposes mapErr to the external tests.
+var MapErr = mapErr

@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"atrium/internal/domain"
+)
+
+var errNotMember = domain.Errorf(domain.ENOTFOUND, "That user is not a member of this account.")
+
+// CreatePasswordToken stores the hash of a new set-password token for userID, ending any
+// older unused one (a newer token kills the older).
+func (q Q) CreatePasswordToken(ctx context.Context, userID int64, hash []byte, expires time.Time) error {
+	if _, err := q.db.Exec(ctx, `UPDATE password_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
+		return mapErr(err)
+	}
+	_, err := q.db.Exec(ctx, `INSERT INTO password_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`, hash, userID, expires)
+	return mapErr(err)
+}
+
+// ErrTokenUsed and ErrTokenExpired say why a token cannot be used.
+var (
+	ErrTokenUsed    = domain.Errorf(domain.EINVALID, "This link has already been used. Ask for a new one.")
+	ErrTokenExpired = domain.Errorf(domain.EINVALID, "This link has expired. Ask for a new one.")
+)
+
+// PasswordTokenUser returns the user a set-password token belongs to without using it.
+func (q Q) PasswordTokenUser(ctx context.Context, hash []byte) (domain.User, error) {
+	var userID int64
+	var used *time.Time
+	var expires time.Time
+	err := q.db.QueryRow(ctx, `SELECT user_id, used_at, expires_at FROM password_tokens WHERE token_hash = $1`, hash).
+		Scan(&userID, &used, &expires)
+	if err != nil {
+		return domain.User{}, mapErr(err)
+	}
+	if used != nil {
+		return domain.User{}, ErrTokenUsed
+	} else if time.Now().After(expires) {
+		return domain.User{}, ErrTokenExpired
+	}
+	return q.UserByID(ctx, userID)
+}
+
+// UsePasswordToken marks a token used and returns its user; a used, expired or unknown
+// token gives an error and changes nothing. Call it inside a transaction.
+func (q Q) UsePasswordToken(ctx context.Context, hash []byte) (domain.User, error) {
+	u, err := q.PasswordTokenUser(ctx, hash)
+	if err != nil {
+		return u, err
+	}
+	tag, err := q.db.Exec(ctx, `UPDATE password_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL`, hash)
+	if err != nil {
+		return u, mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return u, ErrTokenUsed
+	}
+	return u, nil
+}
+
+// IsNotFound reports whether err is an ENOTFOUND domain error.
+func IsNotFound(err error) bool {
+	var e *domain.Error
+	return errors.As(err, &e) && e.Code == domain.ENOTFOUND
+}

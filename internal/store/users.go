@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"atrium/internal/domain"
+)
+
+const userColumns = `id, email, full_name, coalesce(favourite_account_id, 0), last_login_at, session_epoch, is_staff, disabled`
+
+func scanUser(row pgx.Row) (domain.User, error) {
+	var u domain.User
+	err := row.Scan(&u.ID, &u.Email, &u.FullName, &u.FavouriteAccountID, &u.LastLoginAt, &u.SessionEpoch, &u.IsStaff, &u.Disabled)
+	return u, mapErr(err)
+}
+
+// UserByID returns the user with that id, or ENOTFOUND.
+func (q Q) UserByID(ctx context.Context, id int64) (domain.User, error) {
+	return scanUser(q.db.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+}
+
+// UserByEmail returns the user with that email (case-insensitive), or ENOTFOUND.
+func (q Q) UserByEmail(ctx context.Context, email string) (domain.User, error) {
+	return scanUser(q.db.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
+}
+
+// Credentials returns a user and their password hash ("" when they have none), or ENOTFOUND.
+func (q Q) Credentials(ctx context.Context, email string) (domain.User, string, error) {
+	var u domain.User
+	var hash string
+	err := q.db.QueryRow(ctx, `SELECT `+userColumns+`, coalesce(password_hash, '') FROM users WHERE email = $1`, email).
+		Scan(&u.ID, &u.Email, &u.FullName, &u.FavouriteAccountID, &u.LastLoginAt, &u.SessionEpoch, &u.IsStaff, &u.Disabled, &hash)
+	return u, hash, mapErr(err)
+}
+
+// CreateUser inserts a user; an email already used (in any case) gives ECONFLICT.
+func (q Q) CreateUser(ctx context.Context, email, fullName, passwordHash string, staff bool) (domain.User, error) {
+	var hash *string
+	if passwordHash != "" {
+		hash = &passwordHash
+	}
+	return scanUser(q.db.QueryRow(ctx, `INSERT INTO users (email, full_name, password_hash, is_staff)
+		VALUES ($1, $2, $3, $4) RETURNING `+userColumns, email, fullName, hash, staff))
+}
+
+// SetPasswordHash replaces a user's password hash.
+func (q Q) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
+	_, err := q.db.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, hash)
+	return mapErr(err)
+}
+
+// RecordLogin stamps the sign-in time.
+func (q Q) RecordLogin(ctx context.Context, userID int64) error {
+	_, err := q.db.Exec(ctx, `UPDATE users SET last_login_at = now() WHERE id = $1`, userID)
+	return mapErr(err)
+}
+
+// SetFavourite stores the user's favourite account.
+func (q Q) SetFavourite(ctx context.Context, userID, accountID int64) error {
+	_, err := q.db.Exec(ctx, `UPDATE users SET favourite_account_id = $2 WHERE id = $1`, userID, accountID)
+	return mapErr(err)
+}
+
+// BumpSessionEpoch ends every session of the user on its next request.
+func (q Q) BumpSessionEpoch(ctx context.Context, userID int64) (int, error) {
+	var epoch int
+	err := q.db.QueryRow(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch`, userID).Scan(&epoch)
+	return epoch, mapErr(err)
+}
+
+// SetStaff marks a user as platform staff (used by the demo loader and tests).
+func (q Q) SetStaff(ctx context.Context, userID int64, staff bool) error {
+	_, err := q.db.Exec(ctx, `UPDATE users SET is_staff = $2 WHERE id = $1`, userID, staff)
+	return mapErr(err)
+}

@@ -1,0 +1,94 @@
+// Package pages holds one templ page per screen; each takes one typed props struct.
+package pages
+
+import (
+	"atrium/internal/domain"
+	"atrium/web"
+)
+
+// LoginProps drives the two sign-in steps.
+type LoginProps struct {
+	Step   string // "email" or "password"
+	Email  string
+	Error  string
+	Notice string
+}
+
+// AccountHomeProps is the account home page.
+type AccountHomeProps struct {
+	Shell  web.Shell
+	Access domain.Access
+	Entry  domain.Entry
+}
+
+// AccountsProps is the plain list of enterable accounts (the switcher without JS).
+type AccountsProps struct {
+	Shell    web.Shell
+	Switcher web.SwitcherProps
+}
+
+// ProfileProps is the user's own profile.
+type ProfileProps struct {
+	Shell   web.Shell
+	Entries []domain.Entry
+	More    bool
+	Total   int
+}
+
+// OrgProps is the organisation page for its owners.
+type OrgProps struct {
+	Shell        web.Shell
+	Organisation domain.Organisation
+	Accounts     []domain.Account
+	NameError    string
+	NameValue    string
+}
+
+// StaffOrg is one organisation in the staff console.
+type StaffOrg struct {
+	Organisation domain.Organisation
+	Accounts     []domain.Account
+	OwnerCount   int
+}
+
+// StaffForm carries values and field errors of one staff form.
+type StaffForm struct {
+	Values map[string]string
+	Errors map[string]string
+}
+
+// Value returns a submitted value.
+func (f StaffForm) Value(k string) string { return f.Values[k] }
+
+// Err returns a field's error.
+func (f StaffForm) Err(k string) string { return f.Errors[k] }
+
+// StaffProps is the staff console.
+type StaffProps struct {
+	Shell         web.Shell
+	Organisations []StaffOrg
+	CreateOrg     StaffForm
+	CreateAccount StaffForm
+	AppointOwner  StaffForm
+	// Link is a one-time set-password link to hand to a newly created user.
+	Link      string
+	LinkEmail string
+}
+
+// SetPasswordProps is the page behind a one-time set-password link.
+type SetPasswordProps struct {
+	Token    string
+	Email    string
+	FullName string
+	Error    string
+}
+
+// MessageProps is a page that only says something (not found, revoked, closed).
+type MessageProps struct {
+	Title    string
+	Body     string
+	LinkHref string
+	LinkText string
+	// SignedIn shows the sign-out button.
+	SignedIn bool
+}

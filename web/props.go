@@ -1,0 +1,52 @@
+// Package web holds Atrium's HTML: templ layouts, components and pages, each page
+// taking one typed props struct, and the embedded static files. It imports only domain.
+package web
+
+import "atrium/internal/domain"
+
+// Shell is what every signed-in page's frame needs: who is signed in, the current
+// account (if any) and the switcher's contents.
+type Shell struct {
+	Title    string
+	User     domain.User
+	Current  *domain.Entry // nil outside an account
+	Switcher SwitcherProps
+	Flash    string
+	Notice   string
+	OrgLinks []domain.Organisation
+}
+
+// SwitcherProps is the account switcher's content.
+type SwitcherProps struct {
+	Groups []SwitcherGroup
+	// More is true when the user can enter more accounts than are listed; the search
+	// box then asks the server.
+	More        bool
+	Total       int
+	Query       string
+	FavouriteID int64
+	CurrentID   int64
+}
+
+// SwitcherGroup is one organisation's accounts in the switcher.
+type SwitcherGroup struct {
+	Organisation string
+	Entries      []domain.Entry
+}
+
+// GroupEntries groups entries by organisation, keeping the order in which each
+// organisation first appears.
+func GroupEntries(entries []domain.Entry) []SwitcherGroup {
+	var groups []SwitcherGroup
+	index := map[int64]int{}
+	for _, e := range entries {
+		i, ok := index[e.OrganisationID]
+		if !ok {
+			i = len(groups)
+			index[e.OrganisationID] = i
+			groups = append(groups, SwitcherGroup{Organisation: e.OrganisationName})
+		}
+		groups[i].Entries = append(groups[i].Entries, e)
+	}
+	return groups
+}
