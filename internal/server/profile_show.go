@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"atrium/internal/policy"
 	"atrium/web/pages"
 )
 
@@ -18,6 +19,9 @@ func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := pages.ProfileProps{Entries: entries, Total: len(entries)}
+	if land := policy.Land(entries, u.FavouriteAccountID); !land.None && land.Entry.AccountID != u.FavouriteAccountID {
+		p.LandsIn = land.Entry.AccountName
+	}
 	if len(entries) > profileLimit {
 		p.Entries, p.More = entries[:profileLimit], true
 		if p.Total, err = s.app.CountEntries(r.Context(), u.ID); err != nil {

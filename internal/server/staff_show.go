@@ -10,7 +10,8 @@ import (
 // staffShow renders the staff console.
 func (s *Server) staffShow(w http.ResponseWriter, r *http.Request) {
 	s.renderStaff(w, r, http.StatusOK, pages.StaffProps{Link: s.sessions.PopString(r.Context(), "staff_link"),
-		LinkEmail: s.sessions.PopString(r.Context(), "staff_link_email")})
+		LinkEmail:     s.sessions.PopString(r.Context(), "staff_link_email"),
+		CreateAccount: pages.StaffForm{Values: map[string]string{"account_seats": "25"}}})
 }
 
 func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, status int, p pages.StaffProps) {

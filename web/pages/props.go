@@ -33,6 +33,8 @@ type ProfileProps struct {
 	Entries []domain.Entry
 	More    bool
 	Total   int
+	// LandsIn names the account sign-in lands in when that is not the favourite.
+	LandsIn string
 }
 
 // OrgProps is the organisation page for its owners.
