@@ -47,20 +47,21 @@ pg_bindirs() {
 	done | sort -rV
 }
 
-# find_client NAME: a client program (psql, pg_isready) on PATH or in a
-# PostgreSQL bin directory.
+# find_client NAME: a client program (psql, pg_isready) from the newest
+# PostgreSQL bin directory, else from PATH.  On Debian the PATH one may be a
+# wrapper that fails when no client package is installed, so it must run.
 find_client() {
-	local d
-	if command -v "$1" >/dev/null 2>&1; then
-		command -v "$1"
-		return 0
-	fi
+	local d p
 	while IFS= read -r d; do
 		if [ -x "$d/$1" ]; then
 			printf '%s\n' "$d/$1"
 			return 0
 		fi
 	done < <(pg_bindirs)
+	if p=$(command -v "$1" 2>/dev/null) && "$p" --version >/dev/null 2>&1; then
+		printf '%s\n' "$p"
+		return 0
+	fi
 	return 1
 }
 

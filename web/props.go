@@ -14,6 +14,15 @@ type Shell struct {
 	Flash    string
 	Notice   string
 	OrgLinks []domain.Organisation
+	// Nav is the account's section menu (only the sections the caller may open).
+	Nav []NavItem
+}
+
+// NavItem is one entry of the account's section menu.
+type NavItem struct {
+	Label  string
+	Href   string
+	Active bool
 }
 
 // SwitcherProps is the account switcher's content.

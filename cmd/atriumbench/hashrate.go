@@ -13,13 +13,23 @@ import (
 type hashResult struct {
 	hashes  int64
 	elapsed time.Duration
+	cpu     cpuUsage // the bench's cores are the hashing
 }
 
 func (h hashResult) perSecond() float64 { return float64(h.hashes) / h.elapsed.Seconds() }
 
+// perCPUSecond is hashes per CPU-second of the bench process, which does nothing else
+// while it measures.
+func (h hashResult) perCPUSecond() float64 {
+	if h.cpu.bench <= 0 {
+		return 0
+	}
+	return h.perSecond() / h.cpu.bench
+}
+
 // hashRate runs Hash with the production parameters on two goroutines through a
 // Hasher allowing two at once (the server's default) for about d.
-func hashRate(ctx context.Context, d time.Duration) (hashResult, error) {
+func hashRate(ctx context.Context, d time.Duration, m cpuMeter) (hashResult, error) {
 	h := auth.NewHasher(auth.DefaultParams, 2)
 	// One hash first so the measured ones do not pay for first-use page faults alone.
 	if _, err := h.Hash(ctx, benchPassword); err != nil {
@@ -29,6 +39,7 @@ func hashRate(ctx context.Context, d time.Duration) (hashResult, error) {
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
+	cpu0 := m.take()
 	start := time.Now()
 	deadline := start.Add(d)
 	for range 2 {
@@ -43,5 +54,5 @@ func hashRate(ctx context.Context, d time.Duration) (hashResult, error) {
 		})
 	}
 	wg.Wait()
-	return hashResult{hashes: n.Load(), elapsed: time.Since(start)}, firstErr
+	return hashResult{hashes: n.Load(), elapsed: time.Since(start), cpu: cpu0.to(m.take())}, firstErr
 }

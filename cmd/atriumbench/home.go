@@ -22,7 +22,7 @@ const (
 // homeLoad runs load (b): one sign-in as the agency demo user, then o.homeWorkers
 // keep-alive workers fetching the account home with that session for o.homeDuration.
 // Every answer must be 200.
-func homeLoad(ctx context.Context, srv *serverProc, o options) (loadResult, error) {
+func homeLoad(ctx context.Context, srv *serverProc, m cpuMeter, o options) (loadResult, error) {
 	tr := newTransport(o.homeWorkers)
 	defer tr.CloseIdleConnections()
 	cookie, err := signInCookie(ctx, tr, srv.base, homeEmail, app.DemoPassword)
@@ -42,6 +42,7 @@ func homeLoad(ctx context.Context, srv *serverProc, o options) (loadResult, erro
 	runCtx, cancel := context.WithTimeout(ctx, o.homeDuration)
 	defer cancel()
 	sampler := startRSSSampler(srv.pid())
+	cpu := m.window(o.warmup)
 	rec := newRecorder(o.warmup)
 	var wg sync.WaitGroup
 	for range o.homeWorkers {
@@ -63,6 +64,7 @@ func homeLoad(ctx context.Context, srv *serverProc, o options) (loadResult, erro
 	}
 	wg.Wait()
 	res := rec.result("account home", "requests", time.Now(), sampler.stop())
+	res.cpu = cpu.stop()
 	return res, ctx.Err()
 }
 

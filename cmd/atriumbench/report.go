@@ -15,6 +15,10 @@ const (
 	targetSignInRSSMB = 150.0 // peak RSS during the sign-in run
 )
 
+// contendedCores is how much CPU other processes (PostgreSQL included) may use during
+// a measurement before the report warns that its figures are contended.
+const contendedCores = 0.25
+
 type reportInput struct {
 	hash    hashResult
 	signIn  loadResult
@@ -53,17 +57,34 @@ func report(w io.Writer, in reportInput) {
 	row(fmt.Sprintf("(a) password sign-in, %d clients", in.clients), fmt.Sprintf("%.1f sign-ins/s", in.signIn.rate()), "", "")
 	row("    sign-in rate / raw hash rate", fmt.Sprintf("%.1f%%", share*100),
 		fmt.Sprintf(">= %.0f%%", targetSignInShare*100), verdict(share >= targetSignInShare))
+	cpuShare := 0.0
+	if in.hash.perCPUSecond() > 0 {
+		cpuShare = in.signIn.perServerCPUSecond() / in.hash.perCPUSecond()
+	}
+	row("    per CPU-second: sign-ins / raw hashes", fmt.Sprintf("%.1f%% (%.1f vs %.1f)", cpuShare*100,
+		in.signIn.perServerCPUSecond(), in.hash.perCPUSecond()), "", "")
+	row("    server CPU cores used", fmt.Sprintf("%.2f of %d", in.signIn.cpu.server, in.cpus), "", "")
 	row("    password step p50 / p95 / p99", fmt.Sprintf("%s / %s / %s", ms(in.signIn.p50), ms(in.signIn.p95), ms(in.signIn.p99)), "", "")
 	row("    peak server RSS", fmt.Sprintf("%.1f MB", signInRSS), rssTarget, verdict(signInRSS < targetSignInRSSMB))
 	row("    successes / unexpected answers", fmt.Sprintf("%d / %d", in.signIn.ok, in.signIn.unexpected), "0 unexpected", okIfZero(in.signIn.unexpected))
 	row(fmt.Sprintf("(b) GET /a/%s/", homeAccount), fmt.Sprintf("%.0f req/s", in.home.rate()),
 		fmt.Sprintf(">= %d req/s", targetHomeRate), verdict(in.home.rate() >= targetHomeRate))
 	row("    p50 / p95 / p99", fmt.Sprintf("%s / %s / %s", ms(in.home.p50), ms(in.home.p95), ms(in.home.p99)), "", "")
+	row("    CPU cores: server / PostgreSQL / bench / other", fmt.Sprintf("%.2f / %.2f / %.2f / %.2f",
+		in.home.cpu.server, in.home.cpu.db, in.home.cpu.bench, in.home.cpu.others), "", "")
 	row("    peak server RSS", fmt.Sprintf("%.1f MB", mb(in.home.rss.peak())), "", "")
 	row("    200 answers / unexpected answers", fmt.Sprintf("%d / %d", in.home.ok, in.home.unexpected), "0 unexpected", okIfZero(in.home.unexpected))
 	row("server RSS idle (after seeding)", fmt.Sprintf("%.1f MB", mb(in.idleRSS)), "", "")
 	_ = tw.Flush()
 	fmt.Fprintln(w, "(rates and percentiles leave out each run's warm-up; targets are informational)")
+	for _, p := range []struct {
+		name string
+		u    cpuUsage
+	}{{"hash rate", in.hash.cpu}, {"sign-in run", in.signIn.cpu}, {"account home run", in.home.cpu}} {
+		if p.u.ok && p.u.others > contendedCores {
+			fmt.Fprintf(w, "NOTE: during the %s other processes used %.2f cores: the figures are contended.\n", p.name, p.u.others)
+		}
+	}
 }
 
 func okIfZero(n int) string {

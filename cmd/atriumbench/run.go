@@ -75,11 +75,12 @@ func run(ctx context.Context, o options) (err error) {
 	}()
 	fmt.Printf("  server pid %d on %s (hash workers %s)\n", srv.pid(), srv.base, hashWorkers())
 
-	pool, err := pgxpool.New(ctx, benchURL)
+	pool, err := openPool(ctx, benchURL)
 	if err != nil {
 		return fmt.Errorf("bench database: %w", err)
 	}
 	defer pool.Close()
+	meter := cpuMeter{serverPID: srv.pid(), pool: pool}
 
 	step(fmt.Sprintf("seeding %d users", o.users))
 	seeded, err := seed(ctx, pool, o.users)
@@ -92,15 +93,16 @@ func run(ctx context.Context, o options) (err error) {
 	fmt.Printf("  server RSS idle after seeding: %.1f MB\n", mb(idle.rss))
 
 	step(fmt.Sprintf("raw argon2id hash rate (2 goroutines, %s, server idle)", o.hashDuration))
-	hr, err := hashRate(ctx, o.hashDuration)
+	hr, err := hashRate(ctx, o.hashDuration, meter)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("  %d hashes in %.2fs: %.1f hashes/s (%.1f ms each per goroutine)\n",
 		hr.hashes, hr.elapsed.Seconds(), hr.perSecond(), 2*1000/hr.perSecond())
+	fmt.Printf("  %s; %.1f hashes per CPU-second\n", hr.cpu, hr.perCPUSecond())
 
 	step(fmt.Sprintf("load (a): password sign-in, %d clients, %s or %d sign-ins", o.signInClients, o.signInDuration, o.signInMax))
-	si, err := signInLoad(ctx, srv, seeded, o)
+	si, err := signInLoad(ctx, srv, meter, seeded, o)
 	if err != nil {
 		return err
 	}
@@ -110,7 +112,7 @@ func run(ctx context.Context, o options) (err error) {
 	}
 
 	step(fmt.Sprintf("load (b): GET /a/%s/ as %s, %d workers, %s", homeAccount, homeEmail, o.homeWorkers, o.homeDuration))
-	home, err := homeLoad(ctx, srv, o)
+	home, err := homeLoad(ctx, srv, meter, o)
 	if err != nil {
 		return err
 	}
@@ -126,6 +128,19 @@ func run(ctx context.Context, o options) (err error) {
 		return fmt.Errorf("%d requests got an unexpected answer (see above)", n)
 	}
 	return ctx.Err()
+}
+
+// benchAppName marks the bench's own database connections, which the CPU meter leaves
+// out of the server's PostgreSQL time.
+const benchAppName = "atriumbench"
+
+func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = benchAppName
+	return pgxpool.NewWithConfig(ctx, cfg)
 }
 
 func step(s string) { fmt.Printf("== %s\n", s) }

@@ -16,7 +16,7 @@ import (
 // new browser. It stops after o.signInDuration or once o.signInMax sign-ins started;
 // sign-ins still in flight then are cancelled and not counted. Only a 303 to "/" from
 // the password step is a success; its latency is the password step's.
-func signInLoad(ctx context.Context, srv *serverProc, s seeded, o options) (loadResult, error) {
+func signInLoad(ctx context.Context, srv *serverProc, m cpuMeter, s seeded, o options) (loadResult, error) {
 	if len(s.users) == 0 {
 		return loadResult{}, fmt.Errorf("no seeded users")
 	}
@@ -26,6 +26,7 @@ func signInLoad(ctx context.Context, srv *serverProc, s seeded, o options) (load
 	defer cancel()
 
 	sampler := startRSSSampler(srv.pid())
+	cpu := m.window(o.warmup)
 	rec := newRecorder(o.warmup)
 	var started atomic.Int64
 	var wg sync.WaitGroup
@@ -40,6 +41,7 @@ func signInLoad(ctx context.Context, srv *serverProc, s seeded, o options) (load
 	wg.Wait()
 	end := time.Now()
 	res := rec.result("password sign-in", "sign-ins", end, sampler.stop())
+	res.cpu = cpu.stop()
 	if n := started.Load(); n >= int64(o.signInMax) {
 		res.notes = append(res.notes, fmt.Sprintf("stopped at the cap of %d sign-ins", o.signInMax))
 	}

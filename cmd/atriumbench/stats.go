@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -61,6 +62,7 @@ type loadResult struct {
 	p50, p95   time.Duration
 	p99, max   time.Duration
 	rss        rssResult
+	cpu        cpuUsage
 	notes      []string
 }
 
@@ -77,6 +79,14 @@ func (r *recorder) result(name, unit string, end time.Time, rss rssResult) loadR
 		res.max = lat[len(lat)-1]
 	}
 	return res
+}
+
+// perServerCPUSecond is successes per CPU-second the server spent after the warm-up.
+func (l loadResult) perServerCPUSecond() float64 {
+	if l.cpu.server <= 0 {
+		return 0
+	}
+	return l.rate() / l.cpu.server
 }
 
 // rate is successes per second after the warm-up.
@@ -100,6 +110,11 @@ func (l loadResult) print() {
 	fmt.Printf("  %d %s ok (%d after warm-up in %.2fs): %.1f %s/s\n", l.ok, l.unit, l.measured, l.window.Seconds(), l.rate(), l.unit)
 	fmt.Printf("  latency p50 %s  p95 %s  p99 %s  max %s\n", ms(l.p50), ms(l.p95), ms(l.p99), ms(l.max))
 	fmt.Printf("  %s\n", l.rss)
+	fmt.Printf("  %s\n", l.cpu)
+	if r := l.rate(); r > 0 && l.cpu.ok {
+		fmt.Printf("  CPU per %s: server %s, PostgreSQL %s, bench %s\n", strings.TrimSuffix(l.unit, "s"),
+			perOp(l.cpu.server, r), perOp(l.cpu.db, r), perOp(l.cpu.bench, r))
+	}
 	if l.cancelled > 0 {
 		fmt.Printf("  %d in flight when the run ended (cancelled, not counted)\n", l.cancelled)
 	}
@@ -121,6 +136,11 @@ func (l loadResult) print() {
 			fmt.Printf("    %5d × %s\n", l.problems[k], k)
 		}
 	}
+}
+
+// perOp is the CPU time per operation of cores used at rate operations per second.
+func perOp(cores, rate float64) string {
+	return fmt.Sprintf("%.0fµs", cores/rate*1e6)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }

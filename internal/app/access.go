@@ -35,11 +35,7 @@ func (a *App) Access(ctx context.Context, userID int64, slug string) (domain.Acc
 		return acc, err
 	}
 	acc.RoleID, acc.RoleName = roleID, roleName
-	if r, ok := domain.PredefinedRoleByID(roleID); ok {
-		acc.Permissions = domain.NewPermissionSet(r.Permissions)
-	} else {
-		acc.Permissions = domain.PermissionSet{}
-	}
+	acc.Permissions = permissionsOf(roleID, row.CustomPermissions)
 	return acc, nil
 }
 
@@ -103,4 +99,14 @@ func (a *App) BumpSessionEpoch(ctx context.Context, actor Actor, userID int64) e
 		}
 		return audit(ctx, tx, actor, "Sessions > End all", u.Email, 0, 0)
 	})
+}
+
+// permissionsOf returns the permissions of a predefined role, or of a custom role from
+// its stored permission names (unknown names are ignored).
+func permissionsOf(roleID int64, custom []string) domain.PermissionSet {
+	if r, ok := domain.PredefinedRoleByID(roleID); ok {
+		return domain.NewPermissionSet(r.Permissions)
+	}
+	perms, _ := domain.ParsePermissions(custom)
+	return domain.NewPermissionSet(perms)
 }

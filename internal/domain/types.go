@@ -35,6 +35,8 @@ type Account struct {
 	MFARequired    bool
 	EnforceOnEntry bool
 	MemberCount    int
+	// PendingInvitations count against the seat limit with the active members.
+	PendingInvitations int
 }
 
 // User is one identity across the platform, keyed by a case-insensitive email.

@@ -25,17 +25,17 @@ const (
 	browserStepTimeout = 15 * time.Second
 )
 
-// viewport is a screen size the screenshots are taken at.
-type viewport struct {
+// shotViewport is a screen size the screenshots are taken at.
+type shotViewport struct {
 	name          string
 	width, height int64
 	mobile        bool
 }
 
 var (
-	desktop   = viewport{"desktop", 1280, 800, false}
-	phone     = viewport{"phone", 390, 844, true}
-	viewports = []viewport{desktop, phone}
+	desktopViewport = shotViewport{"desktop", 1280, 800, false}
+	phoneViewport   = shotViewport{"phone", 390, 844, true}
+	shotViewports   = []shotViewport{desktopViewport, phoneViewport}
 )
 
 // browser is one headless Chromium tab pointed at a test server.
@@ -85,7 +85,7 @@ func newBrowser(ctx context.Context, t *testing.T, exe, base string) *browser {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("password-store", "basic"),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(int(desktop.width), int(desktop.height)),
+		chromedp.WindowSize(int(desktopViewport.width), int(desktopViewport.height)),
 	)
 	tabCtx, cancelTab := chromedp.NewContext(allocCtx)
 	// Cleanups run last-in first-out: the tab, then the browser, then (registered
@@ -95,7 +95,7 @@ func newBrowser(ctx context.Context, t *testing.T, exe, base string) *browser {
 	b := &browser{t: t, ctx: tabCtx, base: base, dir: os.Getenv("ATRIUM_SCREENSHOTS")}
 	// The first action starts the browser; it runs on the tab context itself so that
 	// the browser lives as long as the test.
-	if err := chromedp.Do(tabCtx, chromedp.EmulateViewport(desktop.width, desktop.height)); err != nil {
+	if err := chromedp.Do(tabCtx, chromedp.EmulateViewport(desktopViewport.width, desktopViewport.height)); err != nil {
 		t.Fatalf("starting Chromium (%s): %v", exe, err)
 	}
 	if b.dir != "" {
@@ -117,8 +117,8 @@ func (b *browser) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// eval evaluates a JavaScript expression in the page and decodes its value into T.
-func eval[T any](b *browser, expr string) (T, error) {
+// evalJS evaluates a JavaScript expression in the page and decodes its value into T.
+func evalJS[T any](b *browser, expr string) (T, error) {
 	ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
 	defer cancel()
 	return chromedp.Run(ctx, chromedp.Evaluate[T](expr))
@@ -133,7 +133,7 @@ func (b *browser) waitFor(step, expr, want string) {
 	var last string
 	var lastErr error
 	for time.Now().Before(deadline) {
-		last, lastErr = eval[string](b, expr)
+		last, lastErr = evalJS[string](b, expr)
 		if lastErr == nil && last == want {
 			return
 		}
@@ -175,8 +175,8 @@ func (b *browser) describe() string {
 	if b.ctx.Err() != nil {
 		return "(browser context ended: " + b.ctx.Err().Error() + ")"
 	}
-	href, _ := eval[string](b, `location.href`)
-	body, _ := eval[string](b, `document.body ? document.body.innerText : ""`)
+	href, _ := evalJS[string](b, `location.href`)
+	body, _ := evalJS[string](b, `document.body ? document.body.innerText : ""`)
 	if len(body) > 600 {
 		body = body[:600] + "…"
 	}
@@ -210,7 +210,7 @@ func (b *browser) screenshot(name string) {
 	if b.dir == "" {
 		return
 	}
-	for _, v := range viewports {
+	for _, v := range shotViewports {
 		var opts []chromedp.EmulateViewportOption
 		if v.mobile {
 			opts = append(opts, chromedp.EmulatePortrait, chromedp.EmulateScale(2), chromedp.EmulateMobile)
@@ -231,7 +231,7 @@ func (b *browser) screenshot(name string) {
 		}
 		b.t.Logf("screenshot: %s", path)
 	}
-	b.do("restoring the desktop viewport", chromedp.EmulateViewport(desktop.width, desktop.height))
+	b.do("restoring the desktop viewport", chromedp.EmulateViewport(desktopViewport.width, desktopViewport.height))
 }
 
 // switcherState is what the open account switcher shows.
@@ -280,21 +280,21 @@ func TestBrowser_AgencyJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("switcher-panel")),
 		chromedp.WaitVisible(chromedp.ID("switcher-search")),
 	)
-	if got, err := eval[string](b, `document.getElementById("switcher-toggle").getAttribute("aria-expanded")`); err != nil || got != "true" {
+	if got, err := evalJS[string](b, `document.getElementById("switcher-toggle").getAttribute("aria-expanded")`); err != nil || got != "true" {
 		t.Errorf("switcher toggle aria-expanded = %q (err %v), want true", got, err)
 	}
-	st, err := eval[switcherState](b, switcherStateJS)
+	st, err := evalJS[switcherState](b, switcherStateJS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"Globex Marketing", "Northwind Retail", "Northwind Travel"}; !sameNames(st.Visible, want) {
+	if want := []string{"Globex Marketing", "Northwind Retail", "Northwind Travel"}; !sameNamesAnyOrder(st.Visible, want) {
 		t.Errorf("open switcher lists %q, want %q", st.Visible, want)
 	}
 	b.screenshot("switcher-open")
 
 	b.do("searching the switcher", chromedp.SendKeys(chromedp.ID("switcher-search"), "Travel"))
 	b.waitFor("filtering the switcher", `JSON.stringify(`+switcherStateJS+`.visible)`, `["Northwind Travel"]`)
-	st, err = eval[switcherState](b, switcherStateJS)
+	st, err = evalJS[switcherState](b, switcherStateJS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,8 +343,8 @@ func TestBrowser_AgencyJourney(t *testing.T) {
 	}
 }
 
-// sameNames reports whether got holds the names in want, in any order.
-func sameNames(got, want []string) bool {
+// sameNamesAnyOrder reports whether got holds the names in want, in any order.
+func sameNamesAnyOrder(got, want []string) bool {
 	g, w := slices.Clone(got), slices.Clone(want)
 	slices.Sort(g)
 	slices.Sort(w)

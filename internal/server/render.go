@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/a-h/templ"
 
@@ -41,6 +42,7 @@ func (s *Server) shell(ctx context.Context, r *http.Request, title string, u dom
 		if access.OrgOwner {
 			sh.OrgLinks = []domain.Organisation{access.Organisation}
 		}
+		sh.Nav = accountNav(r.URL.Path, *access)
 	} else {
 		if sh.OrgLinks, err = s.app.OwnedOrganisations(ctx, u.ID); err != nil {
 			return sh, err
@@ -56,4 +58,33 @@ func switcherProps(entries []domain.Entry, favouriteID int64, query string) web.
 		entries = entries[:switcherLimit]
 	}
 	return web.SwitcherProps{Groups: web.GroupEntries(entries), More: more, Total: len(entries), Query: query, FavouriteID: favouriteID}
+}
+
+// accountSections are the account's sections, each shown to callers holding its
+// permission.
+var accountSections = []struct {
+	label, path string
+	perm        domain.Permission
+}{
+	{"Home", "/", domain.PermAccountView},
+	{"Campaigns", "/campaigns", domain.PermCampaignsView},
+	{"Lists", "/lists", domain.PermListsView},
+	{"Members", "/members", domain.PermMembersView},
+	{"Roles", "/roles", domain.PermMembersView},
+	{"Activity", "/activity", domain.PermAuditView},
+	{"Settings", "/settings", domain.PermAccountView},
+}
+
+func accountNav(path string, access domain.Access) []web.NavItem {
+	base := "/a/" + access.Account.Slug
+	var out []web.NavItem
+	for _, sec := range accountSections {
+		if !access.Permissions.Has(sec.perm) {
+			continue
+		}
+		href := base + sec.path
+		active := path == href || (sec.path != "/" && strings.HasPrefix(path, href+"/"))
+		out = append(out, web.NavItem{Label: sec.label, Href: href, Active: active})
+	}
+	return out
 }

@@ -9,51 +9,105 @@ import (
 	"atrium/web/static"
 )
 
-// routes is every route of Atrium, grouped by middleware stack. Inside an account each
-// route declares the permission it needs.
+// routes is every route of Atrium with its guard, grouped by middleware stack. Inside an
+// account each route names the permission it needs; require() enforces it and the
+// route test derives expectations from it.
 func (s *Server) routes() http.Handler {
+	t := &routeTable{guards: map[string]Guard{}}
+	s.guards = t
+	pub, user, owner, staff := Guard{Kind: KindPublic}, Guard{Kind: KindUser}, Guard{Kind: KindOrgOwner}, Guard{Kind: KindStaff}
 	r := chi.NewRouter()
 	r.Use(s.logRequests, securityHeaders, http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave)
 
 	// Public.
-	r.Get("/healthz", s.healthz)
-	r.Get("/readyz", s.readyz)
+	t.handle(r, "", "GET", "/healthz", pub, s.healthz)
+	t.handle(r, "", "GET", "/readyz", pub, s.readyz)
 	r.Handle("/static/*", http.StripPrefix("/static/", staticFiles(static.FS)))
-	r.Get("/favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+	t.handle(r, "", "GET", "/favicon.ico", pub, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/static/favicon.svg", http.StatusMovedPermanently)
 	})
-	r.Get("/login", s.loginShow)
-	r.Post("/login", s.loginEmail)
-	r.Get("/login/password", s.loginPasswordShow)
-	r.Post("/login/password", s.loginPassword)
-	r.Post("/logout", s.logout)
-	r.Get("/set-password/{token}", s.setPasswordShow)
-	r.Post("/set-password/{token}", s.setPassword)
+	t.handle(r, "", "GET", "/login", pub, s.loginShow)
+	t.handle(r, "", "POST", "/login", pub, s.loginEmail)
+	t.handle(r, "", "GET", "/login/password", pub, s.loginPasswordShow)
+	t.handle(r, "", "POST", "/login/password", pub, s.loginPassword)
+	t.handle(r, "", "POST", "/logout", pub, s.logout)
+	t.handle(r, "", "GET", "/set-password/{token}", pub, s.setPasswordShow)
+	t.handle(r, "", "POST", "/set-password/{token}", pub, s.setPassword)
 
 	// Signed in, outside any account.
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireUser)
-		r.Get("/", s.landing)
-		r.Get("/accounts", s.accountsList)
-		r.Get("/profile", s.profileShow)
-		r.Post("/profile/favourite", s.profileFavourite)
-		r.Get("/org/{org}/", s.orgShow)
-		r.Post("/org/{org}/rename", s.orgRename)
+		t.handle(r, "", "GET", "/", user, s.landing)
+		t.handle(r, "", "GET", "/accounts", user, s.accountsList)
+		t.handle(r, "", "GET", "/profile", user, s.profileShow)
+		t.handle(r, "", "POST", "/profile/favourite", user, s.profileFavourite)
+	})
+
+	// Organisation owners (everyone else gets 404).
+	r.Route("/org/{org}", func(r chi.Router) {
+		r.Use(s.requireUser)
+		const p = "/org/{org}"
+		t.handle(r, p, "GET", "/", owner, s.orgShow)
+		t.handle(r, p, "POST", "/rename", owner, s.orgRename)
+		t.handle(r, p, "GET", "/users", owner, s.orgUsersList)
+		t.handle(r, p, "POST", "/users", owner, s.orgUsersCreate)
+		t.handle(r, p, "GET", "/users/{user}", owner, s.orgUserShow)
+		t.handle(r, p, "POST", "/users/{user}/access", owner, s.orgUserGrant)
+		t.handle(r, p, "POST", "/users/{user}/access/remove", owner, s.orgUserRevoke)
+		t.handle(r, p, "POST", "/users/{user}/owner", owner, s.orgUserAddOwner)
+		t.handle(r, p, "POST", "/users/{user}/owner/remove", owner, s.orgUserRemoveOwner)
+		t.handle(r, p, "POST", "/users/{user}/remove", owner, s.orgUserRemove)
+		t.handle(r, p, "GET", "/activity", owner, s.orgActivity)
 	})
 
 	// Platform staff (everyone else gets 404).
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireUser, s.requireStaff)
-		r.Get("/staff/", s.staffShow)
-		r.Post("/staff/organisations", s.staffCreateOrganisation)
-		r.Post("/staff/accounts", s.staffCreateAccount)
-		r.Post("/staff/owners", s.staffAppointOwner)
+		t.handle(r, "", "GET", "/staff/", staff, s.staffShow)
+		t.handle(r, "", "POST", "/staff/organisations", staff, s.staffCreateOrganisation)
+		t.handle(r, "", "POST", "/staff/accounts", staff, s.staffCreateAccount)
+		t.handle(r, "", "POST", "/staff/owners", staff, s.staffAppointOwner)
+		t.handle(r, "", "POST", "/staff/accounts/{account}/plan", staff, s.staffSetPlan)
+		t.handle(r, "", "POST", "/staff/accounts/{account}/reopen", staff, s.staffReopen)
 	})
 
 	// Inside an account: /a/{account}/…, membership checked on every request.
 	r.Route("/a/{account}", func(r chi.Router) {
 		r.Use(s.requireAccount)
-		r.With(s.require(domain.PermAccountView)).Get("/", s.accountHome)
+		const p = "/a/{account}"
+		acct := func(method, pattern string, perm domain.Permission, h http.HandlerFunc) {
+			t.handle(r.With(s.require(perm)), p, method, pattern, Guard{Kind: KindAccount, Permission: perm}, h)
+		}
+		acct("GET", "/", domain.PermAccountView, s.accountHome)
+
+		acct("GET", "/members", domain.PermMembersView, s.membersList)
+		acct("POST", "/members/{user}/role", domain.PermMembersManage, s.membersChangeRole)
+		acct("POST", "/members/{user}/deactivate", domain.PermMembersManage, s.membersDeactivate)
+		acct("POST", "/members/{user}/reactivate", domain.PermMembersManage, s.membersReactivate)
+		acct("POST", "/members/{user}/remove", domain.PermMembersManage, s.membersRemove)
+		acct("POST", "/members/{user}/transfer", domain.PermOwnershipTransfer, s.membersTransfer)
+		acct("GET", "/settings", domain.PermAccountView, s.settingsShow)
+		acct("POST", "/close", domain.PermAccountClose, s.accountClose)
+
+		acct("GET", "/roles", domain.PermMembersView, s.rolesList)
+		acct("POST", "/roles", domain.PermRolesManage, s.rolesCreate)
+		acct("GET", "/roles/{role}", domain.PermRolesManage, s.roleEdit)
+		acct("POST", "/roles/{role}", domain.PermRolesManage, s.roleUpdate)
+		acct("POST", "/roles/{role}/delete", domain.PermRolesManage, s.roleDelete)
+
+		acct("GET", "/campaigns", domain.PermCampaignsView, s.campaignsList)
+		acct("POST", "/campaigns", domain.PermCampaignsEdit, s.campaignsCreate)
+		acct("GET", "/campaigns/{campaign}", domain.PermCampaignsView, s.campaignShow)
+		acct("POST", "/campaigns/{campaign}", domain.PermCampaignsEdit, s.campaignUpdate)
+		acct("POST", "/campaigns/{campaign}/publish", domain.PermCampaignsPublish, s.campaignPublish)
+
+		acct("GET", "/lists", domain.PermListsView, s.listsList)
+		acct("POST", "/lists", domain.PermListsEdit, s.listsCreate)
+		acct("GET", "/lists/{list}", domain.PermListsView, s.listShow)
+		acct("POST", "/lists/{list}", domain.PermListsEdit, s.listUpdate)
+		acct("POST", "/lists/{list}/contacts", domain.PermListsEdit, s.listAddContact)
+
+		acct("GET", "/activity", domain.PermAuditView, s.accountActivity)
 	})
 
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,7 @@ type Server struct {
 	log      *slog.Logger
 	cfg      config.Config
 	pending  func() (bool, error)
+	guards   *routeTable
 }
 
 // New builds the HTTP handler. readiness reports whether migrations are still pending.

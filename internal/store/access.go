@@ -18,6 +18,8 @@ type AccessRow struct {
 	RoleID           int64
 	RoleName         string
 	OrgOwner         bool
+	// CustomPermissions are the permissions of a custom role (nil for predefined).
+	CustomPermissions []string
 }
 
 // Access loads an AccessRow for userID and the account slug. A missing user gives
@@ -34,7 +36,9 @@ func (q Q) Access(ctx context.Context, userID int64, accountSlug string) (Access
 SELECT u.id, u.email, u.full_name, coalesce(u.favourite_account_id, 0), u.last_login_at, u.session_epoch, u.is_staff, u.disabled,
        a.id, a.organisation_id, a.slug, a.name, a.plan, a.seat_limit::bigint, a.status, a.login_method, a.mfa_required,
        a.enforce_on_entry, a.member_count::bigint, o.slug, o.name,
-       coalesce(m.status, ''), coalesce(m.role_id, 0), coalesce(ro.name, ''), oo.user_id IS NOT NULL
+       coalesce(m.status, ''), coalesce(m.role_id, 0), coalesce(ro.name, ''), oo.user_id IS NOT NULL,
+       CASE WHEN ro.account_id IS NOT NULL THEN
+            ARRAY(SELECT rp.permission FROM role_permissions rp WHERE rp.role_id = ro.id) END
 FROM users u
 LEFT JOIN accounts a ON a.slug = $2
 LEFT JOIN organisations o ON o.id = a.organisation_id
@@ -44,7 +48,7 @@ LEFT JOIN organisation_owners oo ON oo.organisation_id = a.organisation_id AND o
 WHERE u.id = $1`, userID, accountSlug).Scan(
 		&u.ID, &u.Email, &u.FullName, &u.FavouriteAccountID, &u.LastLoginAt, &u.SessionEpoch, &u.IsStaff, &u.Disabled,
 		&accID, &orgID, &slug, &name, &plan, &seat, &status, &method, &mfa, &enforce, &count, &orgSlug, &orgName,
-		&r.MembershipStatus, &r.RoleID, &r.RoleName, &r.OrgOwner)
+		&r.MembershipStatus, &r.RoleID, &r.RoleName, &r.OrgOwner, &r.CustomPermissions)
 	if err != nil {
 		return r, mapErr(err)
 	}

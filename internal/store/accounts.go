@@ -9,12 +9,12 @@ import (
 )
 
 const accountColumns = `a.id, a.organisation_id, a.slug, a.name, a.plan, a.seat_limit, a.status,
-	a.login_method, a.mfa_required, a.enforce_on_entry, a.member_count`
+	a.login_method, a.mfa_required, a.enforce_on_entry, a.member_count, a.pending_invitations`
 
 func scanAccount(row pgx.Row) (domain.Account, error) {
 	var a domain.Account
 	err := row.Scan(&a.ID, &a.OrganisationID, &a.Slug, &a.Name, &a.Plan, &a.SeatLimit, &a.Status,
-		&a.LoginMethod, &a.MFARequired, &a.EnforceOnEntry, &a.MemberCount)
+		&a.LoginMethod, &a.MFARequired, &a.EnforceOnEntry, &a.MemberCount, &a.PendingInvitations)
 	return a, mapErr(err)
 }
 

@@ -2,6 +2,12 @@
 // not every account is listed), and can be driven with the keyboard.
 (function () {
   "use strict";
+  // Forms whose submit button carries data-confirm ask before destructive actions.
+  document.addEventListener("submit", function (e) {
+    var b = e.submitter || e.target.querySelector("[data-confirm]");
+    var msg = (b && b.getAttribute("data-confirm")) || e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) e.preventDefault();
+  });
   document.addEventListener("DOMContentLoaded", function () {
     var toggle = document.getElementById("switcher-toggle");
     var panel = document.getElementById("switcher-panel");

@@ -1,0 +1,70 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"atrium/internal/domain"
+	"atrium/internal/store"
+)
+
+// canGrant refuses a role that holds a permission the granter lacks, and the Owner role
+// (ownership only moves by transfer).
+func canGrant(granter domain.PermissionSet, role domain.Role) error {
+	if role.ID == domain.OwnerRoleID {
+		return domain.FieldError("role", "Ownership cannot be granted; the owner transfers it from the members list.")
+	}
+	for _, p := range role.Permissions {
+		if !granter.Has(p) {
+			return domain.FieldError("role", fmt.Sprintf("You cannot grant %s: it includes %q, which your own role lacks.", role.Name, domain.PermissionLabel(p)))
+		}
+	}
+	return nil
+}
+
+// checkSeat refuses one more active member in a locked account when its plan allows
+// only the owner, or when active members plus pending invitations reach the limit.
+func checkSeat(acc domain.Account) error {
+	if !domain.MultiUser(acc.Plan) {
+		return domain.Errorf(domain.EINVALID, "%s is on the Solo plan, which allows only its owner. Upgrade to add users.", acc.Name)
+	}
+	if used := acc.MemberCount + acc.PendingInvitations; used >= acc.SeatLimit {
+		return domain.Errorf(domain.EINVALID, "%s uses all %d of its seats (%d members, %d pending invitations). Free a seat or ask Atrium to raise the limit.",
+			acc.Name, acc.SeatLimit, acc.MemberCount, acc.PendingInvitations)
+	}
+	return nil
+}
+
+// grant gives userID the role in the account inside tx, after locking the account:
+// the role must belong to the account, the granter must hold all its permissions, and a
+// seat must be free unless the user is already an active member. It returns the
+// membership as it was before ("" status when new) and the role.
+func grant(ctx context.Context, tx *store.Tx, granter domain.PermissionSet, accountID, userID, roleID int64) (domain.Member, domain.Role, error) {
+	acc, err := tx.LockAccount(ctx, accountID)
+	if err != nil {
+		return domain.Member{}, domain.Role{}, err
+	}
+	role, err := tx.RoleForAccount(ctx, acc.ID, roleID)
+	if err != nil {
+		return domain.Member{}, role, domain.FieldError("role", "Choose one of this account's roles.")
+	}
+	if err := canGrant(granter, role); err != nil {
+		return domain.Member{}, role, err
+	}
+	before, err := tx.Member(ctx, acc.ID, userID)
+	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+		return before, role, err
+	}
+	if before.IsOwner() {
+		return before, role, domain.FieldError("role", "This user owns the account; transfer ownership first.")
+	}
+	if before.Status != domain.MembershipActive {
+		if err := checkSeat(acc); err != nil {
+			return before, role, err
+		}
+	}
+	if err := tx.GrantMembership(ctx, acc.ID, userID, role.ID); err != nil {
+		return before, role, err
+	}
+	return before, role, tx.AddOrganisationMember(ctx, acc.OrganisationID, userID)
+}
