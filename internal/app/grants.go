@@ -68,3 +68,22 @@ func grant(ctx context.Context, tx *store.Tx, granter domain.PermissionSet, acco
 	}
 	return before, role, tx.AddOrganisationMember(ctx, acc.OrganisationID, userID)
 }
+
+// Grant gives an existing user a role in the caller's account (members.manage), with
+// the seat, plan and "no more than you hold" rules. Audited.
+func (a *App) Grant(ctx context.Context, actor Actor, access domain.Access, userID, roleID int64) error {
+	if !access.Permissions.Has(domain.PermMembersManage) {
+		return forbidden(domain.PermMembersManage)
+	}
+	return a.tx(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		_, role, err := grant(ctx, tx, access.Permissions, access.Account.ID, userID, roleID)
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "Members > Grant > "+u.Email+" ("+role.Name+")", u.Email, access.Account.ID, access.Account.OrganisationID)
+	})
+}

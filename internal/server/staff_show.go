@@ -46,7 +46,7 @@ func staffForm(r *http.Request, err error, names ...string) pages.StaffForm {
 // the console with 422, another error fails, success flashes and redirects.
 func (s *Server) staffResult(w http.ResponseWriter, r *http.Request, err error, form func() pages.StaffProps, flash string) {
 	if err != nil {
-		if e, ok := err.(*domain.Error); ok && e.Field != "" {
+		if domain.ErrorCode(err) == domain.EINVALID {
 			s.renderStaff(w, r, http.StatusUnprocessableEntity, form())
 			return
 		}
@@ -56,3 +56,6 @@ func (s *Server) staffResult(w http.ResponseWriter, r *http.Request, err error, 
 	s.sessions.Put(r.Context(), "flash", flash)
 	http.Redirect(w, r, "/staff/", http.StatusSeeOther)
 }
+
+// errText is the user-facing message of err, "" for nil.
+func errText(err error) string { return domain.ErrorMessage(err) }

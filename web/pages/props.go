@@ -75,6 +75,9 @@ type StaffProps struct {
 	// Link is a one-time set-password link to hand to a newly created user.
 	Link      string
 	LinkEmail string
+	// PlanError is the message of a refused plan change or reopening of PlanAccount.
+	PlanError   string
+	PlanAccount string
 }
 
 // SetPasswordProps is the page behind a one-time set-password link.

@@ -1,0 +1,44 @@
+package server
+
+import (
+	"net/http"
+
+	"atrium/internal/domain"
+	"atrium/web/pages"
+)
+
+// settingsShow renders the account's settings (account.view); the close form shows
+// to the owner only.
+func (s *Server) settingsShow(w http.ResponseWriter, r *http.Request) {
+	s.renderSettings(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status int, confirmErr string) {
+	access := currentAccess(r)
+	owner, err := s.app.Store().AccountOwnerEmail(r.Context(), access.Account.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sh, err := s.shell(r.Context(), r, "Settings · "+access.Account.Name, access.User, &access)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, pages.Settings(pages.SettingsProps{Shell: sh, Access: access, OwnerEmail: owner, ConfirmError: confirmErr}))
+}
+
+// accountClose closes the account (account.close: the owner only).
+func (s *Server) accountClose(w http.ResponseWriter, r *http.Request) {
+	access := currentAccess(r)
+	if err := s.app.CloseAccount(r.Context(), actor(r), access, r.PostFormValue("confirm")); err != nil {
+		if domain.ErrorCode(err) == domain.EINVALID {
+			s.renderSettings(w, r, http.StatusUnprocessableEntity, domain.ErrorMessage(err))
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.sessions.Put(r.Context(), "notice", access.Account.Name+" has been closed.")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
