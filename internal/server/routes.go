@@ -45,7 +45,7 @@ func (s *Server) routes() http.Handler {
 
 	// Organisation owners (everyone else gets 404).
 	r.Route("/org/{org}", func(r chi.Router) {
-		r.Use(s.requireUser)
+		r.Use(s.requireUser, s.requireOrgOwner)
 		const p = "/org/{org}"
 		t.handle(r, p, "GET", "/", owner, s.orgShow)
 		t.handle(r, p, "POST", "/rename", owner, s.orgRename)
