@@ -47,6 +47,9 @@ func (s *Server) shell(ctx context.Context, r *http.Request, title string, u dom
 		if sh.OrgLinks, err = s.app.OwnedOrganisations(ctx, u.ID); err != nil {
 			return sh, err
 		}
+		if o := currentOrg(r); o.ID != 0 {
+			sh.Nav = orgNav(r.URL.Path, o)
+		}
 	}
 	return sh, nil
 }
@@ -87,4 +90,14 @@ func accountNav(path string, access domain.Access) []web.NavItem {
 		out = append(out, web.NavItem{Label: sec.label, Href: href, Active: active})
 	}
 	return out
+}
+
+// orgNav is the organisation pages' section menu.
+func orgNav(path string, o domain.Organisation) []web.NavItem {
+	base := "/org/" + o.Slug
+	items := []web.NavItem{{Label: o.Name, Href: base + "/"}, {Label: "Users", Href: base + "/users"}, {Label: "Activity", Href: base + "/activity"}}
+	for i := range items {
+		items[i].Active = path == items[i].Href || (i > 0 && strings.HasPrefix(path, items[i].Href+"/"))
+	}
+	return items
 }

@@ -38,3 +38,28 @@ func scanAudit(r pgx.CollectableRow) (domain.AuditEvent, error) {
 	err := r.Scan(&e.ID, &e.OccurredAt, &e.ActorUserID, &e.ActorEmail, &e.Action, &e.Target, &e.AccountID, &e.OrganisationID, &e.IP)
 	return e, err
 }
+
+// AuditPageSize is how many events one activity page shows.
+const AuditPageSize = 50
+
+// AuditForAccount returns the newest events of one account before id beforeID (0 for
+// the newest page), optionally filtered by words in the action or actor; one extra row
+// tells the caller another page follows.
+func (q Q) AuditForAccount(ctx context.Context, accountID, beforeID int64, filter string) ([]domain.AuditEvent, error) {
+	rows, _ := q.db.Query(ctx, `SELECT id, occurred_at, coalesce(actor_user_id, 0), actor_email, action, target,
+		coalesce(account_id, 0), coalesce(organisation_id, 0), ip
+		FROM audit_events WHERE account_id = $1 AND ($2 = 0 OR id < $2)
+		  AND ($3 = '' OR action ILIKE '%' || $3 || '%' OR actor_email ILIKE '%' || $3 || '%' OR target ILIKE '%' || $3 || '%')
+		ORDER BY id DESC LIMIT $4`, accountID, beforeID, filter, AuditPageSize+1)
+	return collect(rows, scanAudit)
+}
+
+// AuditForOrganisationPage is AuditForOrganisation with a filter and one extra row.
+func (q Q) AuditForOrganisationPage(ctx context.Context, orgID, beforeID int64, filter string) ([]domain.AuditEvent, error) {
+	rows, _ := q.db.Query(ctx, `SELECT e.id, e.occurred_at, coalesce(e.actor_user_id, 0), e.actor_email, e.action, e.target,
+		coalesce(e.account_id, 0), coalesce(e.organisation_id, 0), e.ip
+		FROM audit_events e WHERE e.organisation_id = $1 AND ($2 = 0 OR e.id < $2)
+		  AND ($3 = '' OR e.action ILIKE '%' || $3 || '%' OR e.actor_email ILIKE '%' || $3 || '%' OR e.target ILIKE '%' || $3 || '%')
+		ORDER BY e.id DESC LIMIT $4`, orgID, beforeID, filter, AuditPageSize+1)
+	return collect(rows, scanAudit)
+}

@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"atrium/internal/domain"
+	"atrium/internal/store"
+)
+
+// ActivityPage is one page of an activity log, newest first.
+type ActivityPage struct {
+	Events []domain.AuditEvent
+	// Next is the id to pass as before for the following page; 0 when none.
+	Next   int64
+	Filter string
+	// AccountNames names the accounts of an organisation's events.
+	AccountNames map[int64]string
+}
+
+func activityPage(events []domain.AuditEvent, filter string) ActivityPage {
+	p := ActivityPage{Events: events, Filter: filter}
+	if len(events) > store.AuditPageSize {
+		p.Events = events[:store.AuditPageSize]
+		p.Next = p.Events[len(p.Events)-1].ID
+	}
+	return p
+}
+
+func cleanFilter(f string) string {
+	f = strings.TrimSpace(f)
+	if len(f) > 100 {
+		f = f[:100]
+	}
+	return f
+}
+
+// AccountActivity returns one page of an account's activity log (audit.view).
+func (a *App) AccountActivity(ctx context.Context, access domain.Access, before int64, filter string) (ActivityPage, error) {
+	if !access.Permissions.Has(domain.PermAuditView) {
+		return ActivityPage{}, forbidden(domain.PermAuditView)
+	}
+	filter = cleanFilter(filter)
+	events, err := a.store.AuditForAccount(ctx, access.Account.ID, before, filter)
+	return activityPage(events, filter), err
+}
+
+// OrganisationActivity returns one page of an organisation's activity log, for its
+// owners (ENOTFOUND for anyone else).
+func (a *App) OrganisationActivity(ctx context.Context, userID int64, orgSlug string, before int64, filter string) (domain.Organisation, ActivityPage, error) {
+	o, err := a.store.OwnedOrganisation(ctx, userID, orgSlug)
+	if err != nil {
+		return o, ActivityPage{}, err
+	}
+	filter = cleanFilter(filter)
+	events, err := a.store.AuditForOrganisationPage(ctx, o.ID, before, filter)
+	if err != nil {
+		return o, ActivityPage{}, err
+	}
+	p := activityPage(events, filter)
+	accounts, err := a.store.AccountsOfOrganisation(ctx, o.ID)
+	p.AccountNames = map[int64]string{}
+	for _, acc := range accounts {
+		p.AccountNames[acc.ID] = acc.Name
+	}
+	return o, p, err
+}
