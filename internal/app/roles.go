@@ -1,0 +1,333 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"atrium/internal/domain"
+	"atrium/internal/store"
+)
+
+// RoleInput is a submitted custom-role form: a name, permission names from the
+// catalogue, and the ids of the lists and campaigns the role is limited to (none: all).
+type RoleInput struct {
+	Name        string
+	Permissions []string
+	Lists       []string
+	Campaigns   []string
+}
+
+// RolesView is what the roles page shows.
+type RolesView struct {
+	Predefined []domain.Role
+	Custom     []domain.Role
+	// Choices are the account's lists and campaigns a role may be limited to; loaded
+	// only for callers holding roles.manage.
+	Choices []domain.ScopeItem
+}
+
+// RoleView is one custom role on its edit page.
+type RoleView struct {
+	Role    domain.Role
+	Choices []domain.ScopeItem
+}
+
+// Roles lists the predefined roles and the account's custom roles with their
+// permissions, scope and member count. Needs members.view.
+func (a *App) Roles(ctx context.Context, access domain.Access) (RolesView, error) {
+	if !access.Permissions.Has(domain.PermMembersView) {
+		return RolesView{}, rolesLack(domain.PermMembersView)
+	}
+	roles, err := a.store.RolesOfAccount(ctx, access.Account.ID)
+	if err != nil {
+		return RolesView{}, err
+	}
+	var v RolesView
+	for _, r := range roles {
+		if r.Predefined() {
+			v.Predefined = append(v.Predefined, r)
+		} else {
+			v.Custom = append(v.Custom, r)
+		}
+	}
+	if access.Permissions.Has(domain.PermRolesManage) {
+		if v.Choices, err = a.store.ScopeChoices(ctx, access.Account.ID); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// CustomRole returns one custom role of the account for editing, with its member count
+// and the scope choices. Needs roles.manage; predefined roles and other accounts' roles
+// give ENOTFOUND.
+func (a *App) CustomRole(ctx context.Context, access domain.Access, roleID int64) (RoleView, error) {
+	if !access.Permissions.Has(domain.PermRolesManage) {
+		return RoleView{}, rolesLack(domain.PermRolesManage)
+	}
+	r, err := loadCustomRole(ctx, &a.store.Q, access.Account.ID, roleID)
+	if err != nil {
+		return RoleView{}, err
+	}
+	if r.Members, err = a.store.RoleHolders(ctx, access.Account.ID, r.ID); err != nil {
+		return RoleView{}, err
+	}
+	choices, err := a.store.ScopeChoices(ctx, access.Account.ID)
+	return RoleView{Role: r, Choices: choices}, err
+}
+
+// CreateRole adds a custom role to the caller's account. Needs roles.manage; the role
+// may hold only permissions the caller holds, never the Owner's own, and always
+// account.view. Audited.
+func (a *App) CreateRole(ctx context.Context, actor Actor, access domain.Access, in RoleInput) (domain.Role, error) {
+	if !access.Permissions.Has(domain.PermRolesManage) {
+		return domain.Role{}, rolesLack(domain.PermRolesManage)
+	}
+	c, err := cleanRole(access.Permissions, in)
+	if err != nil {
+		return domain.Role{}, err
+	}
+	var r domain.Role
+	err = a.tx(ctx, func(tx *store.Tx) error {
+		acc, err := tx.LockAccount(ctx, access.Account.ID)
+		if err != nil {
+			return err
+		}
+		id, err := tx.CreateRole(ctx, acc.ID, c.name, c.perms)
+		if err != nil {
+			return roleNameTaken(err)
+		}
+		if err := tx.SetRoleScope(ctx, acc.ID, id, c.lists, c.campaigns); err != nil {
+			return err
+		}
+		if r, err = tx.RoleForAccount(ctx, acc.ID, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "Roles > Create > "+r.Name, r.Name, acc.ID, acc.OrganisationID)
+	})
+	return r, err
+}
+
+// UpdateRole renames a custom role and replaces its permissions and scope, under the
+// same rules as CreateRole. A caller may not change a role that holds a permission
+// they lack (EFORBIDDEN). Audited.
+func (a *App) UpdateRole(ctx context.Context, actor Actor, access domain.Access, roleID int64, in RoleInput) (domain.Role, error) {
+	if !access.Permissions.Has(domain.PermRolesManage) {
+		return domain.Role{}, rolesLack(domain.PermRolesManage)
+	}
+	var r domain.Role
+	err := a.tx(ctx, func(tx *store.Tx) error {
+		acc, err := tx.LockAccount(ctx, access.Account.ID)
+		if err != nil {
+			return err
+		}
+		before, err := loadCustomRole(ctx, &tx.Q, acc.ID, roleID)
+		if err != nil {
+			return err
+		}
+		if err := coversRole(access.Permissions, before, "change"); err != nil {
+			return err
+		}
+		c, err := cleanRole(access.Permissions, in)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateRole(ctx, acc.ID, before.ID, c.name, c.perms); err != nil {
+			return roleNameTaken(err)
+		}
+		if err := tx.SetRoleScope(ctx, acc.ID, before.ID, c.lists, c.campaigns); err != nil {
+			return err
+		}
+		if r, err = tx.RoleForAccount(ctx, acc.ID, before.ID); err != nil {
+			return err
+		}
+		action := "Roles > Edit > " + r.Name
+		if before.Name != r.Name {
+			action = "Roles > Edit > " + before.Name + " → " + r.Name
+		}
+		return audit(ctx, tx, actor, action, r.Name, acc.ID, acc.OrganisationID)
+	})
+	return r, err
+}
+
+// DeleteRole deletes a custom role of the caller's account. Needs roles.manage, and
+// the role may hold no permission the caller lacks. While active or deactivated members
+// hold it, it is refused (EINVARIANT) unless reassignTo names another role of the
+// account: the members then move to it in the same transaction, which needs
+// members.manage and a role the caller may grant. It returns the deleted role and how
+// many members moved. Audited.
+func (a *App) DeleteRole(ctx context.Context, actor Actor, access domain.Access, roleID, reassignTo int64) (domain.Role, int, error) {
+	if !access.Permissions.Has(domain.PermRolesManage) {
+		return domain.Role{}, 0, rolesLack(domain.PermRolesManage)
+	}
+	var (
+		r     domain.Role
+		moved int
+	)
+	err := a.tx(ctx, func(tx *store.Tx) error {
+		acc, err := tx.LockAccount(ctx, access.Account.ID)
+		if err != nil {
+			return err
+		}
+		if r, err = loadCustomRole(ctx, &tx.Q, acc.ID, roleID); err != nil {
+			return err
+		}
+		if err := coversRole(access.Permissions, r, "delete"); err != nil {
+			return err
+		}
+		n, err := tx.RoleHolders(ctx, acc.ID, r.ID)
+		if err != nil {
+			return err
+		}
+		if n > 0 && reassignTo == 0 {
+			return domain.Errorf(domain.EINVARIANT, "%s is held by %s. Reassign its %s first.", r.Name, roleMembersText(n), roleMembersText(n))
+		}
+		if n > 0 {
+			if !access.Permissions.Has(domain.PermMembersManage) {
+				return rolesLack(domain.PermMembersManage)
+			}
+			to, err := tx.RoleForAccount(ctx, acc.ID, reassignTo)
+			if err != nil || to.ID == r.ID {
+				return domain.FieldError("reassign", "Choose another role of this account for its members.")
+			}
+			if err := canGrant(access.Permissions, to); err != nil {
+				return err
+			}
+			if moved, err = tx.MoveRoleHolders(ctx, acc.ID, r.ID, to.ID); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, actor, "Roles > Reassign > "+r.Name+" → "+to.Name, roleMembersText(moved), acc.ID, acc.OrganisationID); err != nil {
+				return err
+			}
+		}
+		if err := tx.DeleteRole(ctx, acc.ID, r.ID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "Roles > Delete > "+r.Name, r.Name, acc.ID, acc.OrganisationID)
+	})
+	return r, moved, err
+}
+
+// GrantableRoles are the roles of the account, other than Owner and except, that a
+// caller holding perms may give: the targets offered when reassigning members.
+func GrantableRoles(perms domain.PermissionSet, roles []domain.Role, except int64) []domain.Role {
+	var out []domain.Role
+	for _, r := range roles {
+		if r.ID != except && canGrant(perms, r) == nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// AllowedInCustomRole reports whether a custom role may hold p (never the Owner's own
+// permissions).
+func AllowedInCustomRole(p domain.Permission) bool {
+	for _, o := range domain.OwnerOnly {
+		if p == o {
+			return false
+		}
+	}
+	return true
+}
+
+type cleanedRole struct {
+	name      string
+	perms     []domain.Permission
+	lists     []int64
+	campaigns []int64
+}
+
+// cleanRole checks a role form against the catalogue and the caller's permissions.
+func cleanRole(caller domain.PermissionSet, in RoleInput) (cleanedRole, error) {
+	var c cleanedRole
+	var err error
+	if c.name, err = cleanName("name", in.Name, 60); err != nil {
+		return c, err
+	}
+	var names []string
+	for _, n := range in.Permissions {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return c, domain.FieldError("permissions", "Choose at least one permission.")
+	}
+	perms, unknown := domain.ParsePermissions(append(names, string(domain.PermAccountView)))
+	if unknown != "" {
+		return c, domain.FieldError("permissions", fmt.Sprintf("%q is not a permission.", unknown))
+	}
+	for _, p := range perms {
+		if !AllowedInCustomRole(p) {
+			return c, domain.FieldError("permissions", fmt.Sprintf("Custom roles cannot include %q: only the Owner holds it.", domain.PermissionLabel(p)))
+		}
+		if !caller.Has(p) {
+			return c, domain.FieldError("permissions", fmt.Sprintf("You cannot give a role %q (%s): your own role lacks it.", domain.PermissionLabel(p), p))
+		}
+	}
+	c.perms = perms
+	if c.lists, err = parseScopeIDs(in.Lists); err != nil {
+		return c, err
+	}
+	c.campaigns, err = parseScopeIDs(in.Campaigns)
+	return c, err
+}
+
+func parseScopeIDs(raw []string) ([]int64, error) {
+	var out []int64
+	for _, s := range raw {
+		id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil || id <= 0 {
+			return nil, domain.FieldError("scope", "Choose only lists and campaigns of this account.")
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// loadCustomRole loads a custom role of accountID; predefined roles and other accounts'
+// roles give ENOTFOUND.
+func loadCustomRole(ctx context.Context, q *store.Q, accountID, roleID int64) (domain.Role, error) {
+	r, err := q.RoleForAccount(ctx, accountID, roleID)
+	if err == nil && r.Predefined() {
+		err = domain.Errorf(domain.ENOTFOUND, "Not found.")
+	}
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return r, domain.Errorf(domain.ENOTFOUND, "That role is not one of this account's custom roles.")
+	}
+	return r, err
+}
+
+// coversRole refuses to change or delete a role holding a permission the caller lacks.
+func coversRole(caller domain.PermissionSet, r domain.Role, verb string) error {
+	for _, p := range r.Permissions {
+		if !caller.Has(p) {
+			return domain.Errorf(domain.EFORBIDDEN, "You cannot %s %s: it includes %q, which your own role lacks.", verb, r.Name, domain.PermissionLabel(p))
+		}
+	}
+	return nil
+}
+
+// roleNameTaken turns the unique-name violation into a form error on the name.
+func roleNameTaken(err error) error {
+	var e *domain.Error
+	if errors.As(err, &e) && e.Code == domain.ECONFLICT && e.Field == "roles_account_name" {
+		return domain.FieldError("name", "A role with that name already exists.")
+	}
+	return err
+}
+
+func rolesLack(p domain.Permission) error {
+	return domain.Errorf(domain.EFORBIDDEN, "Your role does not include the permission %q.", string(p))
+}
+
+func roleMembersText(n int) string {
+	if n == 1 {
+		return "1 member"
+	}
+	return strconv.Itoa(n) + " members"
+}
