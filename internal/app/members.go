@@ -15,6 +15,8 @@ type MembersPage struct {
 	More    bool
 	Query   string
 	Roles   []domain.Role
+	// Lists are the account's lists a List manager can be limited to.
+	Lists []domain.ScopeItem
 }
 
 // Members lists an account's members: owner first, then active, then deactivated.
@@ -38,9 +40,29 @@ func (a *App) Members(ctx context.Context, access domain.Access, query string, p
 	if len(ms) > store.MembersPageSize {
 		p.Members, p.More = ms[:store.MembersPageSize], true
 	}
+	var listManagers []int64
+	for _, m := range p.Members {
+		if m.RoleID == domain.ListManagerRoleID {
+			listManagers = append(listManagers, m.UserID)
+		}
+	}
+	if len(listManagers) > 0 {
+		scopes, err := a.store.MemberScopes(ctx, access.Account.ID, listManagers)
+		if err != nil {
+			return p, err
+		}
+		for i := range p.Members {
+			p.Members[i].Scope = scopes[p.Members[i].UserID]
+		}
+	}
 	if access.Permissions.Has(domain.PermMembersManage) {
 		if p.Roles, err = a.store.RolesOfAccount(ctx, access.Account.ID); err != nil {
 			return p, err
+		}
+		if len(listManagers) > 0 {
+			if p.Lists, err = a.store.ListChoices(ctx, access.Account.ID); err != nil {
+				return p, err
+			}
 		}
 	}
 	return p, nil
@@ -241,4 +263,22 @@ func (a *App) SetPlan(ctx context.Context, actor Actor, slug, plan string, seats
 		return audit(ctx, tx, actor, "Staff > Accounts > Plan > "+plan+", "+itoa(seats)+" seats", acc.Name, acc.ID, acc.OrganisationID)
 	})
 	return acc, err
+}
+
+// LimitToLists limits a List manager to chosen lists of the account (none chosen: all
+// lists). Needs members.manage; lists of other accounts are ignored. Audited.
+func (a *App) LimitToLists(ctx context.Context, actor Actor, access domain.Access, userID int64, listIDs []int64) (domain.Member, error) {
+	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, func(tx *store.Tx, acc domain.Account, m domain.Member) (string, error) {
+		if m.RoleID != domain.ListManagerRoleID {
+			return "", domain.Errorf(domain.EINVALID, "Only a List manager can be limited to chosen lists.")
+		}
+		if err := tx.SetMemberScope(ctx, acc.ID, m.UserID, listIDs); err != nil {
+			return "", err
+		}
+		what := "all lists"
+		if len(listIDs) > 0 {
+			what = itoa(len(listIDs)) + " chosen lists"
+		}
+		return "Members > Limit to lists > " + m.Email + " (" + what + ")", nil
+	})
 }

@@ -68,3 +68,20 @@ func (s *Server) membersRemove(w http.ResponseWriter, r *http.Request) {
 func (s *Server) membersTransfer(w http.ResponseWriter, r *http.Request) {
 	s.memberActionHandler(s.app.TransferOwnership, "is now the owner.")(w, r)
 }
+
+// membersScope limits a List manager to chosen lists (members.manage).
+func (s *Server) membersScope(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	var ids []int64
+	for _, v := range r.PostForm["list"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			s.fail(w, r, domain.Errorf(domain.ENOTFOUND, "Page not found."))
+			return
+		}
+		ids = append(ids, id)
+	}
+	s.memberActionHandler(func(ctx context.Context, a app.Actor, acc domain.Access, userID int64) (domain.Member, error) {
+		return s.app.LimitToLists(ctx, a, acc, userID, ids)
+	}, "now reaches the chosen lists.")(w, r)
+}

@@ -26,7 +26,7 @@ func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status in
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, status, pages.Members(pages.MembersProps{Shell: sh, Access: access, Members: mp.Members, Roles: mp.Roles,
+	s.render(w, r, status, pages.Members(pages.MembersProps{Shell: sh, Access: access, Members: mp.Members, Roles: mp.Roles, Lists: mp.Lists,
 		Query: mp.Query, Page: mp.Page, More: mp.More, Error: errMsg,
 		CanManage: access.Permissions.Has(domain.PermMembersManage),
 		IsOwner:   access.Permissions.Has(domain.PermOwnershipTransfer)}))

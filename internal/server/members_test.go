@@ -296,3 +296,46 @@ func grantDirect(e *env, a domain.Account, u domain.User) (domain.Access, domain
 	}
 	return access, u, e.App.Grant(ctx, app.Actor{UserID: ou.ID, Email: ou.Email}, access, u.ID, domain.ViewerRoleID)
 }
+
+func TestLimitListManagerToChosenLists(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	ctx := context.Background()
+	lm := pgtest.MustUser(t, e.Store, "lm@a.test")
+	pgtest.MustGrant(t, e.Store, w.AccA1, lm, domain.ListManagerRoleID)
+	var listA, listB, foreign int64
+	for name, id := range map[string]*int64{"Newsletter": &listA, "Partners": &listB} {
+		if err := e.Store.Pool.QueryRow(ctx, `INSERT INTO lists (account_id, name) VALUES ($1, $2) RETURNING id`, w.AccA1.ID, name).Scan(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Store.Pool.QueryRow(ctx, `INSERT INTO lists (account_id, name) VALUES ($1, 'Foreign') RETURNING id`, w.AccB.ID).Scan(&foreign); err != nil {
+		t.Fatal(err)
+	}
+	admin := e.client()
+	admin.login(w.Agency.Email, pgtest.Password)
+	_, body := admin.get("/a/" + w.AccA1.Slug + "/members")
+	if !strings.Contains(body, "Limit to lists") || !strings.Contains(body, "All lists") {
+		t.Fatal("no list limit offered for the List manager")
+	}
+	res, _ := admin.post(memberPath(w.AccA1, lm, "scope"), url.Values{"list": {fmt.Sprint(listA), fmt.Sprint(foreign)}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("limit: %d", res.StatusCode)
+	}
+	scope, _ := e.Store.MemberScope(ctx, w.AccA1.ID, lm.ID)
+	if len(scope) != 1 || scope[0].ID != listA {
+		t.Fatalf("scope %+v, want only list A (another account's list ignored)", scope)
+	}
+	c := e.client()
+	c.login(lm.Email, pgtest.Password)
+	_, body = c.get("/a/" + w.AccA1.Slug + "/lists")
+	if !strings.Contains(body, "Newsletter") || strings.Contains(body, "Partners") {
+		t.Fatal("the limited List manager sees other lists")
+	}
+	if res, _ := c.get(fmt.Sprintf("/a/%s/lists/%d", w.AccA1.Slug, listB)); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("list outside the scope: %d, want 404", res.StatusCode)
+	}
+	if res, _ := admin.post(memberPath(w.AccA1, w.Viewer, "scope"), url.Values{"list": {fmt.Sprint(listA)}}); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("limiting a viewer: %d, want 422", res.StatusCode)
+	}
+}

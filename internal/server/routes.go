@@ -86,6 +86,7 @@ func (s *Server) routes() http.Handler {
 		acct("POST", "/members/{user}/reactivate", domain.PermMembersManage, s.membersReactivate)
 		acct("POST", "/members/{user}/remove", domain.PermMembersManage, s.membersRemove)
 		acct("POST", "/members/{user}/transfer", domain.PermOwnershipTransfer, s.membersTransfer)
+		acct("POST", "/members/{user}/scope", domain.PermMembersManage, s.membersScope)
 		acct("GET", "/settings", domain.PermAccountView, s.settingsShow)
 		acct("POST", "/close", domain.PermAccountClose, s.accountClose)
 

@@ -95,3 +95,25 @@ func scanScope(row pgx.CollectableRow) (domain.ScopeItem, error) {
 	var s domain.ScopeItem
 	return s, row.Scan(&s.Type, &s.ID, &s.Name)
 }
+
+// MemberScopes returns the list scopes of several members of one account at once.
+func (q Q) MemberScopes(ctx context.Context, accountID int64, userIDs []int64) (map[int64][]domain.ScopeItem, error) {
+	rows, _ := q.db.Query(ctx, `SELECT s.user_id, s.resource_type, s.resource_id, coalesce(l.name, '')
+		FROM resource_scopes s
+		LEFT JOIN lists l ON s.resource_type = 'list' AND l.id = s.resource_id AND l.account_id = s.account_id
+		WHERE s.account_id = $1 AND s.user_id = ANY($2) ORDER BY lower(l.name), s.resource_id`, accountID, userIDs)
+	out := map[int64][]domain.ScopeItem{}
+	var uid int64
+	var it domain.ScopeItem
+	_, err := pgx.ForEachRow(rows, []any{&uid, &it.Type, &it.ID, &it.Name}, func() error {
+		out[uid] = append(out[uid], it)
+		return nil
+	})
+	return out, mapErr(err)
+}
+
+// ListChoices returns up to 500 of an account's lists by name, for scope pickers.
+func (q Q) ListChoices(ctx context.Context, accountID int64) ([]domain.ScopeItem, error) {
+	rows, _ := q.db.Query(ctx, `SELECT 'list', id, name FROM lists WHERE account_id = $1 ORDER BY lower(name), id LIMIT 500`, accountID)
+	return collect(rows, scanScope)
+}

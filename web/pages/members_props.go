@@ -11,6 +11,7 @@ type MembersProps struct {
 	Access    domain.Access
 	Members   []domain.Member
 	Roles     []domain.Role
+	Lists     []domain.ScopeItem
 	Query     string
 	Page      int
 	More      bool
