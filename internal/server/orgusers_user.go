@@ -1,0 +1,180 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"atrium/internal/domain"
+	"atrium/web/pages"
+)
+
+// orgUserID is the {user} of the URL; a malformed id is treated as unknown.
+func orgUserID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "user"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, domain.Errorf(domain.ENOTFOUND, "Page not found.")
+	}
+	return id, nil
+}
+
+// orgUserShow is one user's page in the organisation (owners only; a user not listed
+// in this organisation gives 404): ?tab=access (default) or ?tab=organisation.
+func (s *Server) orgUserShow(w http.ResponseWriter, r *http.Request) {
+	s.renderOrgUser(w, r, http.StatusOK, r.URL.Query().Get("tab"), "", 0, 0)
+}
+
+func (s *Server) renderOrgUser(w http.ResponseWriter, r *http.Request, status int, tab, errMsg string, grantAccount, grantRole int64) {
+	userID, err := orgUserID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	view, err := s.app.OrgUser(r.Context(), actor(r), chi.URLParam(r, "org"), userID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sh, err := s.shell(r.Context(), r, view.User.FullName+" · "+view.Organisation.Name, currentUser(r), nil)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if tab != pages.OrgUserTabOrganisation {
+		tab = pages.OrgUserTabAccess
+	}
+	p := pages.OrgUserProps{Shell: sh, Organisation: view.Organisation, User: view.User, Tab: tab, Grants: view.Grants,
+		Accounts: view.Accounts, Error: errMsg, GrantAccountID: grantAccount, GrantRoleID: grantRole}
+	if s.sessions.GetString(r.Context(), orgUsersLinkUserKey) == strconv.FormatInt(userID, 10) {
+		p.Link = s.sessions.PopString(r.Context(), orgUsersLinkKey)
+		s.sessions.Remove(r.Context(), orgUsersLinkUserKey)
+	}
+	names := map[int64]string{}
+	for _, a := range view.Accounts {
+		names[a.ID] = a.Name
+	}
+	for _, role := range view.Roles {
+		label := "Roles"
+		if !role.Predefined() {
+			label = "Custom roles of " + names[role.AccountID] + " (only for " + names[role.AccountID] + ")"
+		}
+		if n := len(p.RoleGroups); n == 0 || p.RoleGroups[n-1].Label != label {
+			p.RoleGroups = append(p.RoleGroups, pages.OrgRoleGroup{Label: label})
+		}
+		g := &p.RoleGroups[len(p.RoleGroups)-1]
+		g.Roles = append(g.Roles, role)
+	}
+	for _, o := range view.OwnerRoles {
+		p.OwnerRoles = append(p.OwnerRoles, pages.OrgOwnerRoleRow{Organisation: o.Organisation, Owner: o.Owner})
+	}
+	s.render(w, r, status, pages.OrgUser(p))
+}
+
+// orgUserResult finishes a change on a user's page: refusals (a rule or a wrong
+// choice) re-render the page with the reason and their status; unknown users or
+// organisations fail with 404; success flashes and goes back to the tab.
+func (s *Server) orgUserResult(w http.ResponseWriter, r *http.Request, err error, tab, flash string, grantAccount, grantRole int64) {
+	if err != nil {
+		switch domain.ErrorCode(err) {
+		case domain.EINVALID, domain.EINVARIANT, domain.ECONFLICT:
+			s.renderOrgUser(w, r, ErrorStatus(err), tab, domain.ErrorMessage(err), grantAccount, grantRole)
+		default:
+			s.fail(w, r, err)
+		}
+		return
+	}
+	s.sessions.Put(r.Context(), "flash", flash)
+	target := "/org/" + chi.URLParam(r, "org") + "/users/" + chi.URLParam(r, "user")
+	if tab == pages.OrgUserTabOrganisation {
+		target += "?tab=" + tab
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// formID reads a positive id from the form; anything else is 0 (refused downstream).
+func formID(r *http.Request, name string) int64 {
+	id, err := strconv.ParseInt(r.PostFormValue(name), 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
+}
+
+// orgUserGrant gives the user a role in one of the organisation's accounts ("+").
+func (s *Server) orgUserGrant(w http.ResponseWriter, r *http.Request) {
+	userID, err := orgUserID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	accountID, roleID := formID(r, "account"), formID(r, "role")
+	g, err := s.app.GrantOrgUserAccess(r.Context(), actor(r), chi.URLParam(r, "org"), userID, accountID, roleID)
+	flash := g.User.Email + " now has access to " + g.Account.Name + " as " + g.Role.Name + "."
+	if g.PreviousRole != "" {
+		flash = g.User.Email + " already had access to " + g.Account.Name + "; their role changed from " + g.PreviousRole + " to " + g.Role.Name + "."
+	}
+	s.orgUserResult(w, r, err, pages.OrgUserTabAccess, flash, accountID, roleID)
+}
+
+// orgUserRevoke ends the user's access to one of the organisation's accounts.
+func (s *Server) orgUserRevoke(w http.ResponseWriter, r *http.Request) {
+	userID, err := orgUserID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	g, err := s.app.RevokeOrgUserAccess(r.Context(), actor(r), chi.URLParam(r, "org"), userID, formID(r, "account"))
+	s.orgUserResult(w, r, err, pages.OrgUserTabAccess, "Access to "+g.AccountName+" removed.", 0, 0)
+}
+
+// orgUserAddOwner makes the user an owner of one of the actor's organisations.
+func (s *Server) orgUserAddOwner(w http.ResponseWriter, r *http.Request) {
+	userID, err := orgUserID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	o, err := s.app.AddOrgUserOwner(r.Context(), actor(r), chi.URLParam(r, "org"), userID, r.PostFormValue("organisation"))
+	s.orgUserResult(w, r, err, pages.OrgUserTabOrganisation, "Added the owner role of "+o.Name+".", 0, 0)
+}
+
+// orgUserRemoveOwner takes the owner role of one of the actor's organisations from the
+// user; never the last owner. Removing one's own role here leaves the organisation.
+func (s *Server) orgUserRemoveOwner(w http.ResponseWriter, r *http.Request) {
+	userID, err := orgUserID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	slug := chi.URLParam(r, "org")
+	o, err := s.app.RemoveOrgUserOwner(r.Context(), actor(r), slug, userID, r.PostFormValue("organisation"))
+	if err == nil && userID == currentUser(r).ID && o.Slug == slug {
+		s.sessions.Put(r.Context(), "flash", "You are no longer an owner of "+o.Name+".")
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	s.orgUserResult(w, r, err, pages.OrgUserTabOrganisation, "Removed the owner role of "+o.Name+".", 0, 0)
+}
+
+// orgUserRemove takes the user out of the organisation: all their access to its
+// accounts and their owner role here end at once.
+func (s *Server) orgUserRemove(w http.ResponseWriter, r *http.Request) {
+	userID, err := orgUserID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	slug := chi.URLParam(r, "org")
+	u, err := s.app.RemoveOrgUser(r.Context(), actor(r), slug, userID)
+	if err != nil {
+		s.orgUserResult(w, r, err, r.PostFormValue("tab"), "", 0, 0)
+		return
+	}
+	s.sessions.Put(r.Context(), "flash", u.Email+" was removed from the organisation.")
+	if userID == currentUser(r).ID {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/org/"+slug+"/users", http.StatusSeeOther)
+}
