@@ -72,7 +72,7 @@ func Roles(p RolesProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, " <section class=\"card\"><h2>Predefined roles</h2><p class=\"muted\">Every account has these five roles. They cannot be changed.</p><div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">Permission</th>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, " <section class=\"card\"><h2>Predefined roles</h2><p class=\"muted\">Every account has these five roles. They cannot be changed.</p><div class=\"table-wrap\"><table class=\"matrix\"><thead><tr><th scope=\"col\">Permission</th>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
