@@ -186,3 +186,33 @@ func (w *cpuWindow) stop() cpuUsage {
 	}
 	return (<-w.first).to(end)
 }
+
+// settle waits, at most limit, until the host is quiet: over one second the other
+// processes used less than contendedCores and the server (having finished the previous
+// run) less than a tenth of a core. Measurements on a shared host are otherwise skewed
+// by whatever else runs. It says how that went.
+func (m cpuMeter) settle(ctx context.Context, limit time.Duration) {
+	if limit <= 0 {
+		return
+	}
+	start := time.Now()
+	var u cpuUsage
+	for {
+		a := m.take()
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+		u = a.to(m.take())
+		if u.others < contendedCores && u.server < 0.1 {
+			fmt.Printf("  host quiet after %s (other processes %.2f cores)\n", time.Since(start).Round(time.Second), u.others)
+			return
+		}
+		if time.Since(start) >= limit {
+			fmt.Printf("  host still busy after %s (other processes %.2f cores, server %.2f): measuring anyway\n",
+				time.Since(start).Round(time.Second), u.others, u.server)
+			return
+		}
+	}
+}

@@ -35,6 +35,7 @@ type options struct {
 	homeDuration   time.Duration
 	warmup         time.Duration
 	keepLog        bool
+	settle         time.Duration
 }
 
 func main() {
@@ -47,6 +48,7 @@ func main() {
 	flag.IntVar(&o.homeWorkers, "home-workers", 48, "concurrent account home workers (keep-alive)")
 	flag.DurationVar(&o.homeDuration, "home-duration", 10*time.Second, "how long the account home run lasts")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "start of each load run left out of rates and percentiles")
+	flag.DurationVar(&o.settle, "settle", 15*time.Second, "before each measurement, wait at most this long for the host to be quiet (0: do not wait)")
 	flag.BoolVar(&o.keepLog, "keep-log", false, "keep the server's log file after the run")
 	flag.Parse()
 	if o.warmup >= o.signInDuration || o.warmup >= o.homeDuration {

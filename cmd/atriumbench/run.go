@@ -93,6 +93,7 @@ func run(ctx context.Context, o options) (err error) {
 	fmt.Printf("  server RSS idle after seeding: %.1f MB\n", mb(idle.rss))
 
 	step(fmt.Sprintf("raw argon2id hash rate (2 goroutines, %s, server idle)", o.hashDuration))
+	meter.settle(ctx, o.settle)
 	hr, err := hashRate(ctx, o.hashDuration, meter)
 	if err != nil {
 		return err
@@ -102,6 +103,7 @@ func run(ctx context.Context, o options) (err error) {
 	fmt.Printf("  %s; %.1f hashes per CPU-second\n", hr.cpu, hr.perCPUSecond())
 
 	step(fmt.Sprintf("load (a): password sign-in, %d clients, %s or %d sign-ins", o.signInClients, o.signInDuration, o.signInMax))
+	meter.settle(ctx, o.settle)
 	si, err := signInLoad(ctx, srv, meter, seeded, o)
 	if err != nil {
 		return err
@@ -112,6 +114,7 @@ func run(ctx context.Context, o options) (err error) {
 	}
 
 	step(fmt.Sprintf("load (b): GET /a/%s/ as %s, %d workers, %s", homeAccount, homeEmail, o.homeWorkers, o.homeDuration))
+	meter.settle(ctx, o.settle)
 	home, err := homeLoad(ctx, srv, meter, o)
 	if err != nil {
 		return err
