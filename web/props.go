@@ -10,7 +10,6 @@ type Shell struct {
 	Title    string
 	User     domain.User
 	Current  *domain.Entry // nil outside an account
-	Switcher SwitcherProps
 	Flash    string
 	Notice   string
 	OrgLinks []domain.Organisation

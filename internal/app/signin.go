@@ -21,28 +21,31 @@ func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSp
 // policy of their favourite account. Unknown emails get the password step too, so the
 // answer reveals nothing.
 func (a *App) SignInSteps(ctx context.Context, email string, proof policy.Proof) ([]policy.Step, error) {
-	u, hash, err := a.store.Credentials(ctx, NormaliseEmail(email))
+	row, err := a.store.LoginPolicy(ctx, NormaliseEmail(email))
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			return []policy.Step{policy.StepPassword}, nil
 		}
 		return nil, err
 	}
-	settings, err := a.governingSettings(ctx, u)
-	if err != nil {
-		return nil, err
+	settings := policy.Settings{LoginMethod: row.LoginMethod, MFARequired: row.MFARequired}
+	if !row.FavouriteOK {
+		// The favourite is gone (or never set): the landing fallback's rules apply.
+		if settings, err = a.governingSettings(ctx, row.UserID); err != nil {
+			return nil, err
+		}
 	}
-	return policy.Steps(settings, policy.Subject{HasPassword: hash != ""}, proof), nil
+	return policy.Steps(settings, policy.Subject{HasPassword: row.HasPassword}, proof), nil
 }
 
-// governingSettings returns the settings of the account whose login rules apply to u:
-// the favourite, or the landing fallback when the favourite is gone.
-func (a *App) governingSettings(ctx context.Context, u domain.User) (policy.Settings, error) {
-	entries, err := a.store.Entries(ctx, u.ID, u.FavouriteAccountID, "", 0)
+// governingSettings returns the settings of the account a user lands in when their
+// favourite cannot be entered: the landing fallback's.
+func (a *App) governingSettings(ctx context.Context, userID int64) (policy.Settings, error) {
+	entries, err := a.store.Entries(ctx, userID, 0, "", 0)
 	if err != nil {
 		return policy.Settings{}, err
 	}
-	land := policy.Land(entries, u.FavouriteAccountID)
+	land := policy.Land(entries, 0)
 	if land.None {
 		return policy.Settings{LoginMethod: "password"}, nil
 	}
@@ -70,24 +73,16 @@ func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (d
 		}
 		return domain.User{}, ErrBadCredentials
 	}
-	var newHash string
 	if rehash {
-		if newHash, err = a.hasher.Hash(ctx, password); err != nil {
+		newHash, err := a.hasher.Hash(ctx, password)
+		if err != nil {
+			return domain.User{}, err
+		}
+		if err := a.store.SetPasswordHash(ctx, u.ID, newHash); err != nil {
 			return domain.User{}, err
 		}
 	}
-	err = a.tx(ctx, func(tx *store.Tx) error {
-		if newHash != "" {
-			if err := tx.SetPasswordHash(ctx, u.ID, newHash); err != nil {
-				return err
-			}
-		}
-		if err := tx.RecordLogin(ctx, u.ID); err != nil {
-			return err
-		}
-		return audit(ctx, tx, Actor{UserID: u.ID, Email: u.Email, IP: ip}, "Sign in > Password", u.Email, 0, 0)
-	})
-	return u, err
+	return u, a.store.RecordSignIn(ctx, u.ID, u.Email, "Sign in > Password", ip)
 }
 
 // SignOut audits the end of a session.

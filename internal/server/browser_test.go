@@ -280,6 +280,7 @@ func TestBrowser_AgencyJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("switcher-panel")),
 		chromedp.WaitVisible(chromedp.ID("switcher-search")),
 	)
+	b.waitFor("loading the switcher's list", `document.querySelectorAll("#switcher-list .switcher-item").length > 0 ? "yes" : "no"`, "yes")
 	if got, err := evalJS[string](b, `document.getElementById("switcher-toggle").getAttribute("aria-expanded")`); err != nil || got != "true" {
 		t.Errorf("switcher toggle aria-expanded = %q (err %v), want true", got, err)
 	}

@@ -35,10 +35,12 @@ type env struct {
 	writes *writeCounter
 }
 
-// writeCounter counts INSERT, UPDATE and DELETE statements sent by the server's pool.
-type writeCounter struct{ n atomic.Int64 }
+// writeCounter counts the statements sent by the server's pool (all), and among them
+// INSERT, UPDATE and DELETE statements (n).
+type writeCounter struct{ n, all atomic.Int64 }
 
 func (w *writeCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	w.all.Add(1)
 	sql := strings.ToUpper(strings.TrimSpace(d.SQL))
 	for _, verb := range []string{"INSERT", "UPDATE", "DELETE"} {
 		if strings.HasPrefix(sql, verb) {

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/a-h/templ"
 
@@ -11,34 +14,41 @@ import (
 	"atrium/web"
 )
 
-// render writes a templ component as the response with status.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render renders a templ component into a pooled buffer and sends it whole with
+// status; a render error becomes a plain 500 instead of half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	if err := c.Render(r.Context(), w); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer pageBuffers.Put(buf)
+	if err := c.Render(r.Context(), buf); err != nil {
 		s.log.ErrorContext(r.Context(), "render failed", "err", err, "request_id", requestID(r.Context()))
+		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
+		return
 	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // switcherLimit is how many accounts the switcher lists before it searches on demand.
 const switcherLimit = 50
 
 // shell builds the frame of a signed-in page. Inside an account, access is the
-// request's access and costs no extra query beyond the switcher's list.
+// request's access and the frame costs no query: the switcher loads its list when
+// opened.
 func (s *Server) shell(ctx context.Context, r *http.Request, title string, u domain.User, access *domain.Access) (web.Shell, error) {
-	entries, err := s.app.Entries(ctx, u, "", switcherLimit+1)
-	if err != nil {
-		return web.Shell{}, err
-	}
+	var err error
 	sh := web.Shell{Title: title, User: u, Flash: s.sessions.PopString(ctx, "flash"), Notice: s.sessions.PopString(ctx, "notice")}
-	sh.Switcher = switcherProps(entries, u.FavouriteAccountID, "")
 	if access != nil {
 		cur := domain.Entry{AccountID: access.Account.ID, AccountSlug: access.Account.Slug, AccountName: access.Account.Name,
 			OrganisationID: access.Organisation.ID, OrganisationSlug: access.Organisation.Slug,
 			OrganisationName: access.Organisation.Name, RoleID: access.RoleID, RoleName: access.RoleName}
 		sh.Current = &cur
-		sh.Switcher.CurrentID = access.Account.ID
 		if access.OrgOwner {
 			sh.OrgLinks = []domain.Organisation{access.Organisation}
 		}

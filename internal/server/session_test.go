@@ -162,3 +162,22 @@ func TestSignInAndOut_AreAudited(t *testing.T) {
 		t.Fatalf("audit events: %+v", events)
 	}
 }
+
+func TestAccountPages_CostTwoQueries(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	c := e.client()
+	c.login(w.Agency.Email, pgtest.Password)
+	c.get("/")
+	c.get("/a/" + w.AccA1.Slug + "/") // pops the landing notice, if any
+	for _, path := range []string{"/a/" + w.AccA1.Slug + "/", "/a/" + w.AccB.Slug + "/"} {
+		before := e.writes.all.Load()
+		if res, _ := c.get(path); res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, res.StatusCode)
+		}
+		// One to load the session, one for the user, account, membership and role.
+		if n := e.writes.all.Load() - before; n != 2 {
+			t.Errorf("GET %s ran %d queries, want 2", path, n)
+		}
+	}
+}

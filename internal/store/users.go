@@ -51,12 +51,6 @@ func (q Q) SetPasswordHash(ctx context.Context, userID int64, hash string) error
 	return mapErr(err)
 }
 
-// RecordLogin stamps the sign-in time.
-func (q Q) RecordLogin(ctx context.Context, userID int64) error {
-	_, err := q.db.Exec(ctx, `UPDATE users SET last_login_at = now() WHERE id = $1`, userID)
-	return mapErr(err)
-}
-
 // SetFavourite stores the user's favourite account.
 func (q Q) SetFavourite(ctx context.Context, userID, accountID int64) error {
 	_, err := q.db.Exec(ctx, `UPDATE users SET favourite_account_id = $2 WHERE id = $1`, userID, accountID)
@@ -73,5 +67,40 @@ func (q Q) BumpSessionEpoch(ctx context.Context, userID int64) (int, error) {
 // SetStaff marks a user as platform staff (used by the demo loader and tests).
 func (q Q) SetStaff(ctx context.Context, userID int64, staff bool) error {
 	_, err := q.db.Exec(ctx, `UPDATE users SET is_staff = $2 WHERE id = $1`, userID, staff)
+	return mapErr(err)
+}
+
+// LoginPolicyRow is what the sign-in steps need to know about an email, read in one
+// query: whether the user has a password, and the settings of their favourite account
+// when they can still enter it.
+type LoginPolicyRow struct {
+	UserID      int64
+	HasPassword bool
+	// FavouriteOK is true when the favourite account exists, is active and the user
+	// may enter it; LoginMethod and MFARequired are its settings then.
+	FavouriteOK bool
+	LoginMethod string
+	MFARequired bool
+}
+
+// LoginPolicy returns the LoginPolicyRow of the user with email, or ENOTFOUND.
+func (q Q) LoginPolicy(ctx context.Context, email string) (LoginPolicyRow, error) {
+	var r LoginPolicyRow
+	err := q.db.QueryRow(ctx, `SELECT u.id, u.password_hash IS NOT NULL,
+		a.id IS NOT NULL AND a.status = 'active' AND (
+			EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id AND m.user_id = u.id AND m.status = 'active')
+			OR EXISTS (SELECT 1 FROM organisation_owners oo WHERE oo.organisation_id = a.organisation_id AND oo.user_id = u.id)),
+		coalesce(a.login_method, ''), coalesce(a.mfa_required, false)
+		FROM users u LEFT JOIN accounts a ON a.id = u.favourite_account_id
+		WHERE u.email = $1`, email).Scan(&r.UserID, &r.HasPassword, &r.FavouriteOK, &r.LoginMethod, &r.MFARequired)
+	return r, mapErr(err)
+}
+
+// RecordSignIn stamps the sign-in time and appends its audit event in one statement
+// (atomic on its own, one round trip on the sign-in hot path).
+func (q Q) RecordSignIn(ctx context.Context, userID int64, email, action, ip string) error {
+	_, err := q.db.Exec(ctx, `WITH stamp AS (UPDATE users SET last_login_at = now() WHERE id = $1)
+		INSERT INTO audit_events (actor_user_id, actor_email, action, target, ip) VALUES ($1, $2, $3, $2, $4)`,
+		userID, email, action, ip)
 	return mapErr(err)
 }

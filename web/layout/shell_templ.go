@@ -52,7 +52,7 @@ func App(s web.Shell) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Switcher(s.Current, s.Switcher).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Switcher(s.Current).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

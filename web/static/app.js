@@ -14,14 +14,48 @@
     var search = document.getElementById("switcher-search");
     var list = document.getElementById("switcher-list");
     if (!toggle || !panel || !search || !list) return;
-    var more = toggle.parentElement.getAttribute("data-more") === "true";
-    var original = list.innerHTML;
+    var switcher = toggle.parentElement;
+    var more = false;
+    var loaded = null; // a promise once the list has been asked for
+    var original = "";
     var timer = null;
 
+    // markCurrent highlights the account this page belongs to.
+    function markCurrent() {
+      var path = window.location.pathname;
+      list.querySelectorAll(".switcher-item").forEach(function (a) {
+        var href = a.getAttribute("href");
+        if (href && path.indexOf(href) === 0) a.classList.add("current");
+      });
+    }
+    function show(html) {
+      list.innerHTML = html;
+      var res = list.querySelector(".switcher-results");
+      if (res) more = res.getAttribute("data-more") === "true";
+      switcher.setAttribute("data-more", more ? "true" : "false");
+      markCurrent();
+    }
+    function fetchList(q) {
+      return fetch("/accounts?fragment=1&q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); });
+    }
+    function load() {
+      if (!loaded) {
+        loaded = fetchList("").then(function (html) {
+          show(html);
+          original = list.innerHTML;
+        }).catch(function () {
+          list.innerHTML = '<p class="empty">Your accounts could not be loaded. <a href="/accounts">Open the list</a>.</p>';
+          loaded = null;
+        });
+      }
+      return loaded;
+    }
     function open() {
       panel.hidden = false;
       toggle.setAttribute("aria-expanded", "true");
       search.focus();
+      load();
     }
     function close() {
       panel.hidden = true;
@@ -57,25 +91,29 @@
       }
     }
     function filterRemote(q) {
-      if (!q) { list.innerHTML = original; return; }
-      fetch("/accounts?fragment=1&q=" + encodeURIComponent(q), { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-        .then(function (html) { if (search.value.trim() === q) list.innerHTML = html; })
+      if (!q) { list.innerHTML = original; markCurrent(); return; }
+      fetchList(q)
+        .then(function (html) { if (search.value.trim() === q) { list.innerHTML = html; markCurrent(); } })
         .catch(function () { filterLocal(q); });
     }
 
+    // Warm the list when the pointer or focus reaches the toggle.
+    toggle.addEventListener("mouseenter", load);
+    toggle.addEventListener("focus", load);
     toggle.addEventListener("click", function (e) {
       e.preventDefault();
       if (panel.hidden) open(); else close();
     });
     search.addEventListener("input", function () {
       var q = search.value.trim();
-      if (more) {
-        clearTimeout(timer);
-        timer = setTimeout(function () { filterRemote(q); }, 150);
-      } else {
-        filterLocal(q);
-      }
+      load().then(function () {
+        if (more) {
+          clearTimeout(timer);
+          timer = setTimeout(function () { filterRemote(q); }, 150);
+        } else {
+          filterLocal(q);
+        }
+      });
     });
     panel.addEventListener("keydown", function (e) {
       var all = items();
