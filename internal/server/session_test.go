@@ -181,3 +181,21 @@ func TestAccountPages_CostTwoQueries(t *testing.T) {
 		}
 	}
 }
+
+func TestHealthAndReadiness(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	if res, body := c.get("/healthz"); res.StatusCode != http.StatusOK || !strings.Contains(body, "ok") {
+		t.Fatalf("/healthz: %d", res.StatusCode)
+	}
+	if res, body := c.get("/readyz"); res.StatusCode != http.StatusOK || !strings.Contains(body, "ready") {
+		t.Fatalf("/readyz: %d %s", res.StatusCode, body)
+	}
+	// With the migration bookkeeping gone, the database is not ready for this binary.
+	if _, err := e.Store.Pool.Exec(context.Background(), `ALTER TABLE goose_db_version RENAME TO goose_db_version_away`); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := c.get("/readyz"); res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz with migrations pending: %d, want 503", res.StatusCode)
+	}
+}
