@@ -44,8 +44,9 @@ func currentAccess(r *http.Request) domain.Access {
 func (s *Server) require(perm domain.Permission) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !currentAccess(r).Permissions.Has(perm) {
-				s.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Your role does not include the permission %q.", string(perm)))
+			if a := currentAccess(r); !a.Permissions.Has(perm) {
+				s.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Your role in %s (%s) does not include “%s” (%s). Ask an administrator of the account if you need it.",
+					a.Account.Name, a.RoleName, domain.PermissionLabel(perm), perm))
 				return
 			}
 			next.ServeHTTP(w, r)
