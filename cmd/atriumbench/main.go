@@ -1,6 +1,10 @@
 // Command atriumbench measures Atrium under load: the raw argon2id hash rate, password
 // sign-ins through the two-step login, and the account home page of a signed-in user,
-// with the server's resident memory sampled throughout.
+// with the server's resident memory sampled throughout. A "people at scale" phase
+// (-people=false skips it) then bulk-loads an organisation of 100,000 users and an
+// account of 10,000 members, loads the members list and the organisation's Users page
+// (first pages, searches, a deep page) as the organisation's owner, and explains the
+// SQL behind them, reporting any sequential scan of a large table.
 //
 // It creates a throwaway database atrium_bench on the PostgreSQL server named by
 // DATABASE_URL (an admin URL), builds and starts cmd/atrium as a separate process on a
@@ -36,6 +40,13 @@ type options struct {
 	warmup         time.Duration
 	keepLog        bool
 	settle         time.Duration
+
+	people         bool
+	peopleUsers    int
+	peopleMembers  int
+	peopleWorkers  int
+	peopleDuration time.Duration
+	peoplePlans    bool
 }
 
 func main() {
@@ -50,9 +61,21 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "start of each load run left out of rates and percentiles")
 	flag.DurationVar(&o.settle, "settle", 15*time.Second, "before each measurement, wait at most this long for the host to be quiet (0: do not wait)")
 	flag.BoolVar(&o.keepLog, "keep-log", false, "keep the server's log file after the run")
+	flag.BoolVar(&o.people, "people", true, "run the people-at-scale phase (large organisation and account: members and Users pages)")
+	flag.IntVar(&o.peopleUsers, "people-users", 100000, "people phase: bulk users listed in the northwind organisation")
+	flag.IntVar(&o.peopleMembers, "people-members", 10000, "people phase: active members of northwind-retail (at most a tenth of -people-users)")
+	flag.IntVar(&o.peopleWorkers, "people-workers", 4, "people phase: concurrent keep-alive workers per page")
+	flag.DurationVar(&o.peopleDuration, "people-duration", 4*time.Second, "people phase: how long each page is loaded")
+	flag.BoolVar(&o.peoplePlans, "people-plans", false, "people phase: print every plan in full")
 	flag.Parse()
-	if o.warmup >= o.signInDuration || o.warmup >= o.homeDuration {
-		fmt.Fprintln(os.Stderr, "atriumbench: -warmup must be shorter than both runs")
+	if o.warmup >= o.signInDuration || o.warmup >= o.homeDuration || (o.people && o.warmup >= o.peopleDuration) {
+		fmt.Fprintln(os.Stderr, "atriumbench: -warmup must be shorter than every run")
+		os.Exit(2)
+	}
+	// Bulk users are numbered 00000–99999; the searches and the deep page need users up
+	// to 10,050 and member 04242.
+	if o.people && (o.peopleUsers < 20000 || o.peopleUsers > 100000 || o.peopleMembers < 500 || o.peopleMembers*10 > o.peopleUsers || o.peopleWorkers < 1) {
+		fmt.Fprintln(os.Stderr, "atriumbench: the people phase needs 20000 <= -people-users <= 100000 (five-digit numbers), 500 <= -people-members <= users/10, -people-workers >= 1")
 		os.Exit(2)
 	}
 

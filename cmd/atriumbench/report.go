@@ -23,6 +23,7 @@ type reportInput struct {
 	hash    hashResult
 	signIn  loadResult
 	home    loadResult
+	people  *peopleResult // nil when the phase did not run
 	idleRSS int64
 	clients int
 	cpus    int
@@ -75,12 +76,24 @@ func report(w io.Writer, in reportInput) {
 	row("    peak server RSS", fmt.Sprintf("%.1f MB", mb(in.home.rss.peak())), "", "")
 	row("    200 answers / unexpected answers", fmt.Sprintf("%d / %d", in.home.ok, in.home.unexpected), "0 unexpected", okIfZero(in.home.unexpected))
 	row("server RSS idle (after seeding)", fmt.Sprintf("%.1f MB", mb(in.idleRSS)), "", "")
+	if in.people != nil {
+		in.people.rows(row)
+	}
 	_ = tw.Flush()
 	fmt.Fprintln(w, "(rates and percentiles leave out each run's warm-up; targets are informational)")
-	for _, p := range []struct {
+	runs := []struct {
 		name string
 		u    cpuUsage
-	}{{"hash rate", in.hash.cpu}, {"sign-in run", in.signIn.cpu}, {"account home run", in.home.cpu}} {
+	}{{"hash rate", in.hash.cpu}, {"sign-in run", in.signIn.cpu}, {"account home run", in.home.cpu}}
+	if in.people != nil {
+		for _, l := range in.people.loads {
+			runs = append(runs, struct {
+				name string
+				u    cpuUsage
+			}{"people (" + l.key + ") run", l.res.cpu})
+		}
+	}
+	for _, p := range runs {
 		if p.u.ok && p.u.others > contendedCores {
 			fmt.Fprintf(w, "NOTE: during the %s other processes used %.2f cores: the figures are contended.\n", p.name, p.u.others)
 		}

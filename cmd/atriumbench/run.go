@@ -124,10 +124,21 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 
-	report(os.Stdout, reportInput{hash: hr, signIn: si, home: home, idleRSS: idle.rss, clients: o.signInClients,
+	var people *peopleResult
+	if o.people {
+		if people, err = peoplePhase(ctx, srv, pool, benchURL, meter, o); err != nil {
+			return err
+		}
+	}
+
+	report(os.Stdout, reportInput{hash: hr, signIn: si, home: home, people: people, idleRSS: idle.rss, clients: o.signInClients,
 		cpus: runtime.NumCPU(), elapsed: time.Since(started)})
 
-	if n := si.unexpected + home.unexpected; n > 0 {
+	n := si.unexpected + home.unexpected
+	if people != nil {
+		n += people.unexpected()
+	}
+	if n > 0 {
 		return fmt.Errorf("%d requests got an unexpected answer (see above)", n)
 	}
 	return ctx.Err()
