@@ -106,7 +106,7 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, pool *pgxpool.Poo
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Atrium is serving on %s (GOMAXPROCS=%d)\n", cfg.BaseURL, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(stdout, "Atrium is listening on %s; open %s (GOMAXPROCS=%d)\n", ln.Addr(), cfg.BaseURL, runtime.GOMAXPROCS(0))
 	go cleanSessions(ctx, a.Store(), log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
