@@ -33,7 +33,6 @@ type SwitcherProps struct {
 	Total       int
 	Query       string
 	FavouriteID int64
-	CurrentID   int64
 }
 
 // SwitcherGroup is one organisation's accounts in the switcher.

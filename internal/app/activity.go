@@ -53,7 +53,7 @@ func (a *App) OrganisationActivity(ctx context.Context, userID int64, orgSlug st
 		return o, ActivityPage{}, err
 	}
 	filter = cleanFilter(filter)
-	events, err := a.store.AuditForOrganisationPage(ctx, o.ID, before, filter)
+	events, err := a.store.AuditForOrganisation(ctx, o.ID, before, filter)
 	if err != nil {
 		return o, ActivityPage{}, err
 	}

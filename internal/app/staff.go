@@ -29,17 +29,21 @@ func (a *App) ListOrganisations(ctx context.Context, actor Actor) ([]Organisatio
 	if err != nil {
 		return nil, err
 	}
+	accounts, err := a.store.AllAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	owners, err := a.store.OwnerCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byOrg := map[int64][]domain.Account{}
+	for _, acc := range accounts {
+		byOrg[acc.OrganisationID] = append(byOrg[acc.OrganisationID], acc)
+	}
 	out := make([]OrganisationView, 0, len(orgs))
 	for _, o := range orgs {
-		accounts, err := a.store.AccountsOfOrganisation(ctx, o.ID)
-		if err != nil {
-			return nil, err
-		}
-		n, err := a.store.OrganisationOwnerCount(ctx, o.ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, OrganisationView{Organisation: o, Accounts: accounts, OwnerCount: n})
+		out = append(out, OrganisationView{Organisation: o, Accounts: byOrg[o.ID], OwnerCount: owners[o.ID]})
 	}
 	return out, nil
 }

@@ -15,5 +15,5 @@ func (s *Server) accountHome(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, pages.AccountHome(pages.AccountHomeProps{Shell: sh, Access: access, Entry: *sh.Current}))
+	s.render(w, r, http.StatusOK, pages.AccountHome(pages.AccountHomeProps{Shell: sh, Access: access}))
 }

@@ -322,7 +322,8 @@ func TestLimitListManagerToChosenLists(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("limit: %d", res.StatusCode)
 	}
-	scope, _ := e.Store.MemberScope(ctx, w.AccA1.ID, lm.ID)
+	scopes, _ := e.Store.MemberScopes(ctx, w.AccA1.ID, []int64{lm.ID})
+	scope := scopes[lm.ID]
 	if len(scope) != 1 || scope[0].ID != listA {
 		t.Fatalf("scope %+v, want only list A (another account's list ignored)", scope)
 	}

@@ -211,7 +211,7 @@ func TestOrgUsers_DuplicateEmail(t *testing.T) {
 	if res, _ := c.get(ouUser(w.OrgA, w.OwnerB)); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("user of another organisation before adding: %d, want 404", res.StatusCode)
 	}
-	res, body = c.post(ouPath(w.OrgA), url.Values{"existing": {"1"}, "email": {w.OwnerB.Email}})
+	res, _ = c.post(ouPath(w.OrgA), url.Values{"existing": {"1"}, "email": {w.OwnerB.Email}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != ouUser(w.OrgA, w.OwnerB) {
 		t.Fatalf("add existing: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}

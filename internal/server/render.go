@@ -42,7 +42,6 @@ const switcherLimit = 50
 // request's access and the frame costs no query: the switcher loads its list when
 // opened.
 func (s *Server) shell(ctx context.Context, r *http.Request, title string, u domain.User, access *domain.Access) (web.Shell, error) {
-	var err error
 	sh := web.Shell{Title: title, User: u, Flash: s.sessions.PopString(ctx, "flash"), Notice: s.sessions.PopString(ctx, "notice")}
 	if access != nil {
 		cur := domain.Entry{AccountID: access.Account.ID, AccountSlug: access.Account.Slug, AccountName: access.Account.Name,
@@ -54,6 +53,7 @@ func (s *Server) shell(ctx context.Context, r *http.Request, title string, u dom
 		}
 		sh.Nav = accountNav(r.URL.Path, *access)
 	} else {
+		var err error
 		if sh.OrgLinks, err = s.app.OwnedOrganisations(ctx, u.ID); err != nil {
 			return sh, err
 		}
@@ -70,7 +70,7 @@ func switcherProps(entries []domain.Entry, favouriteID int64, query string) web.
 	if more {
 		entries = entries[:switcherLimit]
 	}
-	return web.SwitcherProps{Groups: web.GroupEntries(entries), More: more, Total: len(entries), Query: query, FavouriteID: favouriteID}
+	return web.SwitcherProps{Groups: web.GroupEntries(entries), More: more, Query: query, FavouriteID: favouriteID}
 }
 
 // accountSections are the account's sections, each shown to callers holding its

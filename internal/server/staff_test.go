@@ -63,6 +63,10 @@ func TestStaffConsole_CreatesOrganisationAccountAndFirstOwner(t *testing.T) {
 		t.Fatalf("bad seat limit: %d", res.StatusCode)
 	}
 
+	if _, body := c.get("/staff/"); !strings.Contains(body, "<strong>Initech Sales</strong>") || !strings.Contains(body, "/initech-sales") {
+		t.Fatal("the console does not list the new account under its organisation")
+	}
+
 	// The new owner sets a password through the link, once.
 	peter := e.client()
 	if res, body := peter.get(link); res.StatusCode != http.StatusOK || !strings.Contains(body, "peter@initech.test") {

@@ -224,7 +224,7 @@ func TestOrganisationPage_OwnersOnly_RenameAudited(t *testing.T) {
 	if o.Name != "Alpha Group" {
 		t.Fatalf("name is %q", o.Name)
 	}
-	events, _ := e.Store.AuditForOrganisation(ctx, w.OrgA.ID, 0, 5)
+	events, _ := e.Store.AuditForOrganisation(ctx, w.OrgA.ID, 0, "")
 	if len(events) == 0 || !strings.HasPrefix(events[0].Action, "Organisation > Rename") || events[0].ActorUserID != w.OwnerA.ID {
 		t.Fatalf("rename not audited: %+v", events)
 	}

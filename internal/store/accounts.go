@@ -61,3 +61,9 @@ func (q Q) AccountOwnerEmail(ctx context.Context, accountID int64) (string, erro
 		WHERE m.account_id = $1 AND m.role_id = 1`, accountID).Scan(&email)
 	return email, mapErr(err)
 }
+
+// AllAccounts lists every account by organisation and name (staff console).
+func (q Q) AllAccounts(ctx context.Context) ([]domain.Account, error) {
+	rows, _ := q.db.Query(ctx, `SELECT `+accountColumns+` FROM accounts a ORDER BY a.organisation_id, a.name, a.id`)
+	return collect(rows, func(r pgx.CollectableRow) (domain.Account, error) { return scanAccount(r) })
+}

@@ -24,15 +24,6 @@ func (q Q) AuditForActor(ctx context.Context, userID int64, limit int) ([]domain
 	return collect(rows, scanAudit)
 }
 
-// AuditForOrganisation returns the newest events of one organisation, before id
-// beforeID (0 for the newest page).
-func (q Q) AuditForOrganisation(ctx context.Context, orgID, beforeID int64, limit int) ([]domain.AuditEvent, error) {
-	rows, _ := q.db.Query(ctx, `SELECT id, occurred_at, coalesce(actor_user_id, 0), actor_email, action, target,
-		coalesce(account_id, 0), coalesce(organisation_id, 0), ip
-		FROM audit_events WHERE organisation_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`, orgID, beforeID, limit)
-	return collect(rows, scanAudit)
-}
-
 func scanAudit(r pgx.CollectableRow) (domain.AuditEvent, error) {
 	var e domain.AuditEvent
 	err := r.Scan(&e.ID, &e.OccurredAt, &e.ActorUserID, &e.ActorEmail, &e.Action, &e.Target, &e.AccountID, &e.OrganisationID, &e.IP)
@@ -54,8 +45,10 @@ func (q Q) AuditForAccount(ctx context.Context, accountID, beforeID int64, filte
 	return collect(rows, scanAudit)
 }
 
-// AuditForOrganisationPage is AuditForOrganisation with a filter and one extra row.
-func (q Q) AuditForOrganisationPage(ctx context.Context, orgID, beforeID int64, filter string) ([]domain.AuditEvent, error) {
+// AuditForOrganisation returns the newest events of one organisation (all its accounts
+// and the organisation itself) before id beforeID (0 for the newest page), filtered like
+// AuditForAccount, with one extra row.
+func (q Q) AuditForOrganisation(ctx context.Context, orgID, beforeID int64, filter string) ([]domain.AuditEvent, error) {
 	rows, _ := q.db.Query(ctx, `SELECT e.id, e.occurred_at, coalesce(e.actor_user_id, 0), e.actor_email, e.action, e.target,
 		coalesce(e.account_id, 0), coalesce(e.organisation_id, 0), e.ip
 		FROM audit_events e WHERE e.organisation_id = $1 AND ($2 = 0 OR e.id < $2)

@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+
+	"atrium/internal/domain"
 )
+
+var errNotMember = domain.Errorf(domain.ENOTFOUND, "That user is not a member of this account.")
 
 // AddMembership grants userID the role in accountID; a second grant gives ECONFLICT.
 func (q Q) AddMembership(ctx context.Context, accountID, userID, roleID int64) error {

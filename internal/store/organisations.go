@@ -88,6 +88,19 @@ func (q Q) OrganisationOwnerCount(ctx context.Context, orgID int64) (int, error)
 	return n, mapErr(err)
 }
 
+// OwnerCounts returns how many owners each organisation has (those with none are absent).
+func (q Q) OwnerCounts(ctx context.Context) (map[int64]int, error) {
+	rows, _ := q.db.Query(ctx, `SELECT organisation_id, count(*) FROM organisation_owners GROUP BY organisation_id`)
+	out := map[int64]int{}
+	var org int64
+	var n int
+	_, err := pgx.ForEachRow(rows, []any{&org, &n}, func() error {
+		out[org] = n
+		return nil
+	})
+	return out, mapErr(err)
+}
+
 // AddOrganisationMember lists userID on the organisation's Users page.
 func (q Q) AddOrganisationMember(ctx context.Context, orgID, userID int64) error {
 	_, err := q.db.Exec(ctx, `INSERT INTO organisation_members (organisation_id, user_id) VALUES ($1, $2)

@@ -67,16 +67,6 @@ func (q Q) roleScope(ctx context.Context, accountID, roleID int64) ([]domain.Sco
 	return collect(rows, scanScope)
 }
 
-// MemberScope lists the resources one membership is limited to (a List manager limited
-// to chosen lists); empty means all.
-func (q Q) MemberScope(ctx context.Context, accountID, userID int64) ([]domain.ScopeItem, error) {
-	rows, _ := q.db.Query(ctx, `SELECT s.resource_type, s.resource_id, coalesce(l.name, '')
-		FROM resource_scopes s
-		LEFT JOIN lists l ON s.resource_type = 'list' AND l.id = s.resource_id AND l.account_id = s.account_id
-		WHERE s.account_id = $1 AND s.user_id = $2 ORDER BY s.resource_type, s.resource_id`, accountID, userID)
-	return collect(rows, scanScope)
-}
-
 // SetMemberScope replaces the list scope of one membership (empty: all lists). Lists
 // of other accounts are ignored.
 func (q Q) SetMemberScope(ctx context.Context, accountID, userID int64, listIDs []int64) error {

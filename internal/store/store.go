@@ -57,6 +57,9 @@ func (t *Tx) Rollback(ctx context.Context) { _ = t.tx.Rollback(ctx) }
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
 
+// IsNotFound reports whether err is an ENOTFOUND domain error.
+func IsNotFound(err error) bool { return domain.ErrorCode(err) == domain.ENOTFOUND }
+
 // mapErr turns driver errors into domain errors.
 func mapErr(err error) error {
 	if err == nil {

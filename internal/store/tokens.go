@@ -2,13 +2,10 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"atrium/internal/domain"
 )
-
-var errNotMember = domain.Errorf(domain.ENOTFOUND, "That user is not a member of this account.")
 
 // CreatePasswordToken stores the hash of a new set-password token for userID, ending any
 // older unused one (a newer token kills the older).
@@ -59,10 +56,4 @@ func (q Q) UsePasswordToken(ctx context.Context, hash []byte) (domain.User, erro
 		return u, ErrTokenUsed
 	}
 	return u, nil
-}
-
-// IsNotFound reports whether err is an ENOTFOUND domain error.
-func IsNotFound(err error) bool {
-	var e *domain.Error
-	return errors.As(err, &e) && e.Code == domain.ENOTFOUND
 }

@@ -1,12 +1,7 @@
 // Package components holds small templ pieces shared by pages.
 package components
 
-import (
-	"strconv"
-	"time"
-)
-
-func itoa(n int) string { return strconv.Itoa(n) }
+import "time"
 
 // DateTime formats a time for tables ("23 Nov 2026, 14:05 UTC"); zero shows "Never".
 func DateTime(t *time.Time) string {

@@ -18,7 +18,6 @@ type LoginProps struct {
 type AccountHomeProps struct {
 	Shell  web.Shell
 	Access domain.Access
-	Entry  domain.Entry
 }
 
 // AccountsProps is the plain list of enterable accounts (the switcher without JS).
