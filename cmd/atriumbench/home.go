@@ -80,7 +80,7 @@ func signInCookie(ctx context.Context, tr http.RoundTripper, base, email, passwo
 	if a.status != http.StatusSeeOther || a.location != "/login/password" {
 		return "", fmt.Errorf("sign in %s: %s", email, a.describe("POST /login"))
 	}
-	a, err = postForm(ctx, c, base, "/login/password", url.Values{"password": {password}})
+	a, err = postForm(ctx, c, base, "/login/password", url.Values{"email": {email}, "password": {password}})
 	if err != nil {
 		return "", fmt.Errorf("sign in %s: %w", email, err)
 	}

@@ -65,7 +65,7 @@ func signInOnce(ctx context.Context, tr http.RoundTripper, base, email, password
 		return
 	}
 	t0 := time.Now()
-	a, err = postForm(ctx, c, base, "/login/password", url.Values{"password": {password}})
+	a, err = postForm(ctx, c, base, "/login/password", url.Values{"email": {email}, "password": {password}})
 	done := time.Now()
 	if err != nil {
 		failed(ctx, rec, "POST /login/password", err)

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"golang.org/x/crypto/argon2"
+	"atrium/internal/auth/argon2"
 )
 
 // Params are argon2id cost parameters.
@@ -30,11 +30,13 @@ var DefaultParams = Params{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1, 
 // ErrMismatch is returned when a password does not match its hash.
 var ErrMismatch = errors.New("auth: password does not match")
 
-// Hasher hashes and verifies passwords; a semaphore bounds how many hashes run at once
-// so a burst of sign-ins cannot exhaust memory (each hash holds MemoryKiB).
+// Hasher hashes and verifies passwords. It owns one working memory per hash it may
+// run at once and a hash waits for a free one, so a burst of sign-ins cannot exhaust
+// memory: concurrency × MemoryKiB is all the hashing ever holds, allocated once and
+// reused (no per-hash allocation, zeroing or garbage).
 type Hasher struct {
 	params Params
-	sem    chan struct{}
+	mem    chan *argon2.Memory
 	dummy  string
 	count  atomic.Int64
 	// inside, when set, is told of each hash entering (+1) and leaving (-1) the
@@ -47,7 +49,10 @@ func NewHasher(p Params, concurrency int) *Hasher {
 	if concurrency < 1 {
 		concurrency = 1
 	}
-	h := &Hasher{params: p, sem: make(chan struct{}, concurrency)}
+	h := &Hasher{params: p, mem: make(chan *argon2.Memory, concurrency)}
+	for range concurrency {
+		h.mem <- argon2.NewMemory(p.MemoryKiB)
+	}
 	h.dummy = h.encode(make([]byte, p.SaltLen), make([]byte, p.KeyLen))
 	return h
 }
@@ -99,18 +104,20 @@ func (h *Hasher) verify(ctx context.Context, password, encoded string) (bool, er
 }
 
 func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Params) ([]byte, error) {
+	var m *argon2.Memory
 	select {
-	case h.sem <- struct{}{}:
+	case m = <-h.mem:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	defer func() { <-h.sem }()
+	defer func() { h.mem <- m }()
 	h.count.Add(1)
 	if h.inside != nil {
 		h.inside(1)
 		defer h.inside(-1)
 	}
-	return argon2.IDKey([]byte(password), salt, p.Iterations, p.MemoryKiB, p.Parallelism, p.KeyLen), nil
+	// A stored hash with more memory than ours computes in memory of its own.
+	return argon2.IDKey(m, []byte(password), salt, p.Iterations, p.MemoryKiB, p.Parallelism, p.KeyLen), nil
 }
 
 func (h *Hasher) encode(salt, key []byte) string {

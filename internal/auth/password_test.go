@@ -92,11 +92,11 @@ func TestHasher_BoundsConcurrency(t *testing.T) {
 	}
 	// A cancelled context gives up waiting instead of queueing forever.
 	full := NewHasher(Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 1)
-	full.sem <- struct{}{}
+	<-full.mem // the only memory is in use
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := full.Hash(ctx, "x"); err == nil {
-		t.Fatal("hash ran with the semaphore full and the context cancelled")
+		t.Fatal("hash ran with every memory in use and the context cancelled")
 	}
 }
 

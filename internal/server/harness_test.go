@@ -141,7 +141,7 @@ func (c *client) login(email, password string) {
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login/password" {
 		c.t.Fatalf("login email step: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
-	res, body := c.post("/login/password", url.Values{"password": {password}})
+	res, body := c.post("/login/password", url.Values{"email": {email}, "password": {password}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
 		c.t.Fatalf("login password step for %s: %d %s\n%s", email, res.StatusCode, res.Header.Get("Location"), body)
 	}

@@ -3,13 +3,14 @@ package server
 import (
 	"net/http"
 
+	"atrium/internal/app"
 	"atrium/internal/domain"
 	"atrium/web/pages"
 )
 
 // loginPasswordShow renders the password step for the email given in the first step.
 func (s *Server) loginPasswordShow(w http.ResponseWriter, r *http.Request) {
-	email := s.sessions.GetString(r.Context(), sessLoginEmail)
+	email := loginEmail(r)
 	if email == "" {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
@@ -17,27 +18,33 @@ func (s *Server) loginPasswordShow(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, pages.Login(pages.LoginProps{Step: "password", Email: email}))
 }
 
-// loginPassword checks the password. Success renews the session token and lands the
-// user; failure says only that the email and password do not match.
+// loginPassword checks the email and password of the password step's form. Success
+// renews the session token and lands the user; failure says only that the email and
+// password do not match.
 func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
-	email := s.sessions.GetString(r.Context(), sessLoginEmail)
+	email := app.NormaliseEmail(r.PostFormValue("email"))
 	if email == "" {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
 	u, err := s.app.PasswordSignIn(r.Context(), email, r.PostFormValue("password"), clientIP(r))
 	if err != nil {
-		if domain.ErrorCode(err) == domain.EUNAUTHORISED {
+		switch domain.ErrorCode(err) {
+		case domain.EUNAUTHORISED:
 			s.render(w, r, http.StatusUnauthorized, pages.Login(pages.LoginProps{Step: "password", Email: email,
 				Error: domain.ErrorMessage(err)}))
-			return
+		case domain.EFORBIDDEN:
+			s.render(w, r, http.StatusForbidden, pages.Login(pages.LoginProps{Step: "email", Email: email,
+				Error: domain.ErrorMessage(err)}))
+		default:
+			s.fail(w, r, err)
 		}
-		s.fail(w, r, err)
 		return
 	}
 	if err := s.signIn(r.Context(), u, "password"); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	s.clearLoginEmail(w)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -12,7 +12,7 @@ func (s *Server) loginShow(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	email := s.sessions.GetString(r.Context(), sessLoginEmail)
+	email := loginEmail(r)
 	if r.URL.Query().Get("change") != "" {
 		email = ""
 	}

@@ -27,7 +27,7 @@ func (s *Server) routes() http.Handler {
 		http.Redirect(w, r, "/static/favicon.svg", http.StatusMovedPermanently)
 	})
 	t.handle(r, "", "GET", "/login", pub, s.loginShow)
-	t.handle(r, "", "POST", "/login", pub, s.loginEmail)
+	t.handle(r, "", "POST", "/login", pub, s.loginEmailStep)
 	t.handle(r, "", "GET", "/login/password", pub, s.loginPasswordShow)
 	t.handle(r, "", "POST", "/login/password", pub, s.loginPassword)
 	t.handle(r, "", "POST", "/logout", pub, s.logout)

@@ -72,7 +72,7 @@ func TestUnknownEmailAndWrongPassword_SameAnswerSameWork(t *testing.T) {
 		c := e.client()
 		c.post("/login", url.Values{"email": {email}})
 		before := e.App.Hasher().Computations()
-		res, body := c.post("/login/password", url.Values{"password": {password}})
+		res, body := c.post("/login/password", url.Values{"email": {email}, "password": {password}})
 		return res.StatusCode, strings.ReplaceAll(body, email, "EMAIL"), e.App.Hasher().Computations() - before
 	}
 	s1, b1, n1 := attempt(w.Agency.Email, "wrong password!")
@@ -107,7 +107,7 @@ func TestLongPassword_Works(t *testing.T) {
 	c.login(u.Email, long)
 	c2 := e.client()
 	c2.post("/login", url.Values{"email": {u.Email}})
-	if res, _ := c2.post("/login/password", url.Values{"password": {long[:64]}}); res.StatusCode != http.StatusUnauthorized {
+	if res, _ := c2.post("/login/password", url.Values{"email": {u.Email}, "password": {long[:64]}}); res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("a truncated long password signed in: %d", res.StatusCode)
 	}
 }

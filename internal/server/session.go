@@ -16,7 +16,6 @@ const (
 	sessEpoch      = "epoch"
 	sessAuthMethod = "auth_method"
 	sessAuthAt     = "auth_at"
-	sessLoginEmail = "login_email"
 )
 
 func (s *Server) userID(r *http.Request) int64 { return s.sessions.GetInt64(r.Context(), sessUserID) }
@@ -26,7 +25,6 @@ func (s *Server) signIn(ctx context.Context, u domain.User, method string) error
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	s.sessions.Remove(ctx, sessLoginEmail)
 	s.sessions.Put(ctx, sessUserID, u.ID)
 	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
 	s.sessions.Put(ctx, sessAuthMethod, method)

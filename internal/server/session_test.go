@@ -30,15 +30,18 @@ func TestLogin_RenewsSessionToken(t *testing.T) {
 	e := newEnv(t)
 	w := e.world()
 	c := e.client()
-	c.post("/login", url.Values{"email": {w.Agency.Email}})
+	// Signing out leaves a signed-out session (it carries the "signed out" notice):
+	// the next sign-in on this browser must not keep its token.
+	c.login(w.Viewer.Email, pgtest.Password)
+	c.post("/logout", url.Values{})
 	before := c.sessionCookie()
 	if before == nil {
-		t.Fatal("no session cookie after the email step")
+		t.Fatal("no session cookie after signing out")
 	}
-	res, _ := c.post("/login/password", url.Values{"password": {pgtest.Password}})
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("password step: %d", res.StatusCode)
+	if ok, err := e.Store.Sessions().SessionExists(context.Background(), before.Value); err != nil || !ok {
+		t.Fatalf("signed-out session not stored: %v %v", ok, err)
 	}
+	c.login(w.Agency.Email, pgtest.Password)
 	after := c.sessionCookie()
 	if after == nil || after.Value == before.Value {
 		t.Fatal("the session token was not renewed at sign-in")
@@ -46,6 +49,58 @@ func TestLogin_RenewsSessionToken(t *testing.T) {
 	ok, err := e.Store.Sessions().SessionExists(context.Background(), before.Value)
 	if err != nil || ok {
 		t.Fatalf("pre-login session still stored: %v %v", ok, err)
+	}
+}
+
+func TestLoginEmailStep_WritesNothing(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	c := e.client()
+	before := e.writes.n.Load()
+	res, _ := c.post("/login", url.Values{"email": {w.Agency.Email}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login/password" {
+		t.Fatalf("email step: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if n := e.writes.n.Load() - before; n != 0 {
+		t.Fatalf("the email step sent %d write statements, want 0", n)
+	}
+	if c.sessionCookie() != nil {
+		t.Fatal("the email step started a session")
+	}
+	// The password page shows the email from the step before, in its form.
+	res, body := c.get("/login/password")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `name="email" value="`+w.Agency.Email+`"`) {
+		t.Fatalf("password page: %d, email carried: %v", res.StatusCode, strings.Contains(body, w.Agency.Email))
+	}
+	// Without the email step there is nothing to ask a password for.
+	if res, _ := e.client().get("/login/password"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Fatalf("password page without an email: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, _ := e.client().post("/login/password", url.Values{"password": {pgtest.Password}}); res.StatusCode != http.StatusSeeOther ||
+		res.Header.Get("Location") != "/login" {
+		t.Fatalf("password step without an email: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+func TestPasswordStep_CannotSkipSingleSignOn(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	ctx := context.Background()
+	// The viewer's only account now signs in through single sign-on.
+	if _, err := e.Store.Pool.Exec(ctx, `UPDATE accounts SET login_method = 'sso' WHERE id = $1`, w.AccA1.ID); err != nil {
+		t.Fatal(err)
+	}
+	before := e.App.Hasher().Computations()
+	res, body := e.client().post("/login/password", url.Values{"email": {w.Viewer.Email}, "password": {pgtest.Password}})
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "single sign-on") {
+		t.Fatalf("password posted for an SSO-only account: %d", res.StatusCode)
+	}
+	if n := e.App.Hasher().Computations() - before; n != 0 {
+		t.Fatalf("hashed %d times for a password the policy does not take", n)
+	}
+	if res, body := e.client().post("/login", url.Values{"email": {w.Viewer.Email}}); res.StatusCode != http.StatusOK ||
+		!strings.Contains(body, "single sign-on") {
+		t.Fatalf("email step for an SSO-only account: %d", res.StatusCode)
 	}
 }
 
@@ -132,7 +187,7 @@ func TestSessionCookie_Flags(t *testing.T) {
 	w := e.world()
 	c := e.client()
 	c.post("/login", url.Values{"email": {w.Agency.Email}})
-	res, _ := c.post("/login/password", url.Values{"password": {pgtest.Password}})
+	res, _ := c.post("/login/password", url.Values{"email": {w.Agency.Email}, "password": {pgtest.Password}})
 	raw := strings.Join(res.Header.Values("Set-Cookie"), "\n")
 	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
 		if !strings.Contains(raw, want) {

@@ -43,7 +43,7 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) {
 		s.linkProblem(w, r, err)
 		return
 	}
-	s.sessions.Put(r.Context(), sessLoginEmail, u.Email)
+	s.setLoginEmail(w, u.Email)
 	s.sessions.Put(r.Context(), "notice", "Your password is saved. Sign in with it now.")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -26,15 +26,6 @@ func (q Q) UserByEmail(ctx context.Context, email string) (domain.User, error) {
 	return scanUser(q.db.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
 }
 
-// Credentials returns a user and their password hash ("" when they have none), or ENOTFOUND.
-func (q Q) Credentials(ctx context.Context, email string) (domain.User, string, error) {
-	var u domain.User
-	var hash string
-	err := q.db.QueryRow(ctx, `SELECT `+userColumns+`, coalesce(password_hash, '') FROM users WHERE email = $1`, email).
-		Scan(&u.ID, &u.Email, &u.FullName, &u.FavouriteAccountID, &u.LastLoginAt, &u.SessionEpoch, &u.IsStaff, &u.Disabled, &hash)
-	return u, hash, mapErr(err)
-}
-
 // CreateUser inserts a user; an email already used (in any case) gives ECONFLICT.
 func (q Q) CreateUser(ctx context.Context, email, fullName, passwordHash string, staff bool) (domain.User, error) {
 	var hash *string
@@ -70,12 +61,12 @@ func (q Q) SetStaff(ctx context.Context, userID int64, staff bool) error {
 	return mapErr(err)
 }
 
-// LoginPolicyRow is what the sign-in steps need to know about an email, read in one
-// query: whether the user has a password, and the settings of their favourite account
-// when they can still enter it.
-type LoginPolicyRow struct {
-	UserID      int64
-	HasPassword bool
+// SignInFacts is everything signing in needs to know about an email, read in one
+// query: the user, their password hash ("" when they have none), and the login
+// settings of their favourite account when they can still enter it.
+type SignInFacts struct {
+	User         domain.User
+	PasswordHash string
 	// FavouriteOK is true when the favourite account exists, is active and the user
 	// may enter it; LoginMethod and MFARequired are its settings then.
 	FavouriteOK bool
@@ -83,17 +74,20 @@ type LoginPolicyRow struct {
 	MFARequired bool
 }
 
-// LoginPolicy returns the LoginPolicyRow of the user with email, or ENOTFOUND.
-func (q Q) LoginPolicy(ctx context.Context, email string) (LoginPolicyRow, error) {
-	var r LoginPolicyRow
-	err := q.db.QueryRow(ctx, `SELECT u.id, u.password_hash IS NOT NULL,
+// SignInFacts returns the SignInFacts of the user with email, or ENOTFOUND.
+func (q Q) SignInFacts(ctx context.Context, email string) (SignInFacts, error) {
+	var f SignInFacts
+	u := &f.User
+	err := q.db.QueryRow(ctx, `SELECT u.id, u.email, u.full_name, coalesce(u.favourite_account_id, 0), u.last_login_at,
+		u.session_epoch, u.is_staff, u.disabled, coalesce(u.password_hash, ''),
 		a.id IS NOT NULL AND a.status = 'active' AND (
 			EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id AND m.user_id = u.id AND m.status = 'active')
 			OR EXISTS (SELECT 1 FROM organisation_owners oo WHERE oo.organisation_id = a.organisation_id AND oo.user_id = u.id)),
 		coalesce(a.login_method, ''), coalesce(a.mfa_required, false)
 		FROM users u LEFT JOIN accounts a ON a.id = u.favourite_account_id
-		WHERE u.email = $1`, email).Scan(&r.UserID, &r.HasPassword, &r.FavouriteOK, &r.LoginMethod, &r.MFARequired)
-	return r, mapErr(err)
+		WHERE u.email = $1`, email).Scan(&u.ID, &u.Email, &u.FullName, &u.FavouriteAccountID, &u.LastLoginAt,
+		&u.SessionEpoch, &u.IsStaff, &u.Disabled, &f.PasswordHash, &f.FavouriteOK, &f.LoginMethod, &f.MFARequired)
+	return f, mapErr(err)
 }
 
 // RecordSignIn stamps the sign-in time and appends its audit event in one statement

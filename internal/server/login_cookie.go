@@ -1,0 +1,42 @@
+package server
+
+import (
+	"encoding/base64"
+	"net/http"
+	"time"
+)
+
+// The email typed in the first sign-in step travels to the second in a short-lived
+// cookie of its own rather than in a session: nobody gets a session row before they
+// have signed in, so the email step writes nothing to the database. The cookie only
+// pre-fills forms; the password step reads the email from its own form and the login
+// policy is applied to that email again there.
+const (
+	loginEmailCookie = "atrium_login_email"
+	loginEmailPath   = "/login"
+	loginEmailMaxAge = 15 * time.Minute
+)
+
+func (s *Server) setLoginEmail(w http.ResponseWriter, email string) {
+	http.SetCookie(w, &http.Cookie{Name: loginEmailCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(email)),
+		Path: loginEmailPath, MaxAge: int(loginEmailMaxAge.Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.sessions.Cookie.Secure})
+}
+
+func (s *Server) clearLoginEmail(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: loginEmailCookie, Value: "", Path: loginEmailPath, MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.sessions.Cookie.Secure})
+}
+
+// loginEmail returns the email pending between the sign-in steps, or "".
+func loginEmail(r *http.Request) string {
+	c, err := r.Cookie(loginEmailCookie)
+	if err != nil {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil || len(b) > 254 {
+		return ""
+	}
+	return string(b)
+}
