@@ -27,6 +27,25 @@ func (h hashResult) perCPUSecond() float64 {
 	return h.perSecond() / h.cpu.bench
 }
 
+// plus combines two measurements of the raw rate: hashes and time add up, the CPU
+// figures are averaged over the time of each.
+func (h hashResult) plus(o hashResult) hashResult {
+	total := h.elapsed + o.elapsed
+	if total <= 0 {
+		return h
+	}
+	w1, w2 := h.elapsed.Seconds()/total.Seconds(), o.elapsed.Seconds()/total.Seconds()
+	c := h.cpu
+	c.wall = h.cpu.wall + o.cpu.wall
+	c.server = h.cpu.server*w1 + o.cpu.server*w2
+	c.db = h.cpu.db*w1 + o.cpu.db*w2
+	c.bench = h.cpu.bench*w1 + o.cpu.bench*w2
+	c.others = h.cpu.others*w1 + o.cpu.others*w2
+	c.hostBusy = h.cpu.hostBusy*w1 + o.cpu.hostBusy*w2
+	c.ok = h.cpu.ok && o.cpu.ok
+	return hashResult{hashes: h.hashes + o.hashes, elapsed: total, cpu: c}
+}
+
 // hashRate runs Hash with the production parameters on two goroutines through a
 // Hasher allowing two at once (the server's default) for about d.
 func hashRate(ctx context.Context, d time.Duration, m cpuMeter) (hashResult, error) {

@@ -27,9 +27,14 @@ func (ss SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	return b, true, nil
 }
 
-// CommitCtx stores a session.
+// CommitCtx stores a session. Its transaction commits without waiting for the WAL
+// flush (synchronous_commit off for this statement only): a crash may lose a session
+// written in the last moments, which signs that browser out, and nothing else. Every
+// other write stays synchronous, and a later synchronous commit flushes this one too.
+// Deleting a session (sign-out) always waits, so an ended session cannot come back.
 func (ss SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	_, err := ss.s.Pool.Exec(ctx, `INSERT INTO sessions (token_hash, data, expiry) VALUES ($1, $2, $3)
+	_, err := ss.s.Pool.Exec(ctx, `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+		INSERT INTO sessions (token_hash, data, expiry) SELECT $1, $2, $3 FROM relaxed
 		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`, auth.HashToken(token), b, expiry)
 	return err
 }
