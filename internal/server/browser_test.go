@@ -194,8 +194,13 @@ func (b *browser) login(email, password, want string) {
 		chromedp.Click(chromedp.Search(`//form[@action="/login"]//button[normalize-space()="Continue"]`)),
 	)
 	b.waitPath("/login/password")
+	b.do("waiting for the password step", chromedp.WaitVisible(chromedp.ID("password")))
+	// The email typed in the first step is carried to the second without a session.
+	if got := b.text("form[action='/login/password'] p strong"); got != email {
+		b.t.Fatalf("password step signs in as %q, want %q", got, email)
+	}
+	b.screenshot("login-password")
 	b.do("password step",
-		chromedp.WaitVisible(chromedp.ID("password")),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.Search(`//form[@action="/login/password"]//button[normalize-space()="Sign in"]`)),
 	)

@@ -72,6 +72,13 @@ func TestLoginEmailStep_WritesNothing(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `name="email" value="`+w.Agency.Email+`"`) {
 		t.Fatalf("password page: %d, email carried: %v", res.StatusCode, strings.Contains(body, w.Agency.Email))
 	}
+	// A cookie that is not one of ours is ignored, as if there were none.
+	for _, v := range []string{"%%%", "not base64!", strings.Repeat("QUFB", 100)} {
+		res, _ := e.client().do(http.MethodGet, "/login/password", nil, "Cookie", "atrium_login_email="+v)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+			t.Fatalf("password page with login cookie %q: %d %s", v, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
 	// Without the email step there is nothing to ask a password for.
 	if res, _ := e.client().get("/login/password"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
 		t.Fatalf("password page without an email: %d %s", res.StatusCode, res.Header.Get("Location"))
