@@ -107,7 +107,7 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, pool *pgxpool.Poo
 		return err
 	}
 	fmt.Fprintf(stdout, "Atrium is listening on %s; open %s (GOMAXPROCS=%d)\n", ln.Addr(), cfg.BaseURL, runtime.GOMAXPROCS(0))
-	go cleanSessions(ctx, a.Store(), log)
+	go cleanSessions(ctx, a.Store(), a, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -121,8 +121,9 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, pool *pgxpool.Poo
 	return srv.Shutdown(shutdown)
 }
 
-// cleanSessions deletes expired sessions periodically until ctx ends.
-func cleanSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
+// cleanSessions deletes expired sessions, and failed sign-in attempts that no longer
+// throttle anything, periodically until ctx ends.
+func cleanSessions(ctx context.Context, st *store.Store, a *app.App, log *slog.Logger) {
 	t := time.NewTicker(server.SessionCleanupInterval)
 	defer t.Stop()
 	for {
@@ -133,6 +134,9 @@ func cleanSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
 			if _, err := st.Sessions().DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 				log.Error("session cleanup", "err", err)
 			}
+			if _, err := a.DeleteStaleLoginFailures(ctx); err != nil && ctx.Err() == nil {
+				log.Error("sign-in attempts cleanup", "err", err)
+			}
 		}
 	}
 }
@@ -141,7 +145,8 @@ func staff(ctx context.Context, a *app.App, args []string, stdout io.Writer) err
 	const staffUsage = `usage:
   atrium staff create-org --name NAME [--slug SLUG]
   atrium staff create-account --org SLUG --name NAME [--slug SLUG] [--plan team|enterprise|solo] [--seats N] --owner-email EMAIL [--owner-name NAME]
-  atrium staff appoint-owner --org SLUG --email EMAIL [--name NAME]`
+  atrium staff appoint-owner --org SLUG --email EMAIL [--name NAME]
+  atrium staff unlock-signin --email EMAIL`
 	if len(args) == 0 {
 		return errors.New(staffUsage)
 	}
@@ -180,6 +185,11 @@ func staff(ctx context.Context, a *app.App, args []string, stdout io.Writer) err
 		}
 		fmt.Fprintf(stdout, "%s is an owner of organisation %s\n", inv.User.Email, *org)
 		printLink(stdout, inv)
+	case "unlock-signin":
+		if err := a.UnlockSignIn(ctx, app.System, *email); err != nil {
+			return cliErr(err)
+		}
+		fmt.Fprintf(stdout, "password sign-in unlocked for %s\n", app.NormaliseEmail(*email))
 	default:
 		return errors.New(staffUsage)
 	}

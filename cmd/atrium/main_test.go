@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"atrium/internal/pgtest"
 )
 
@@ -35,6 +37,25 @@ func TestRun_StaffCLI(t *testing.T) {
 	}
 	if _, err := cli("staff", "create-account", "--org", "nope", "--name", "X", "--owner-email", "a@b.test"); err == nil {
 		t.Fatal("create-account in a missing organisation succeeded")
+	}
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := pool.Exec(context.Background(), `INSERT INTO login_throttles (key, failures, last_failure_at)
+		VALUES ('email:alice@umbrella.test', 100, now())`); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cli("staff", "unlock-signin", "--email", "Alice@Umbrella.test"); err != nil || !strings.Contains(out, "unlocked for alice@umbrella.test") {
+		t.Fatalf("unlock-signin: %v %s", err, out)
+	}
+	var left int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM login_throttles`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("unlock-signin left %d throttle rows (%v)", left, err)
+	}
+	if _, err := cli("staff", "unlock-signin"); err == nil {
+		t.Fatal("unlock-signin without an email succeeded")
 	}
 	if out, err := cli("demo"); err != nil || !strings.Contains(out, "agency@pixel.test") {
 		t.Fatalf("demo: %v %s", err, out)

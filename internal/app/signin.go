@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 
 	"atrium/internal/auth"
@@ -25,21 +27,41 @@ var ErrSSOOnly = domain.Errorf(domain.EFORBIDDEN, "Your organisation signs you i
 // policy of their favourite account. Unknown emails get the password step too, so the
 // answer reveals nothing.
 func (a *App) SignInSteps(ctx context.Context, email string, proof policy.Proof) ([]policy.Step, error) {
-	f, err := a.signInFacts(ctx, NormaliseEmail(email))
+	email = NormaliseEmail(email)
+	f, err := a.store.SignInFacts(ctx, email, emailThrottleKey(email), "")
 	if err != nil {
 		return nil, err
 	}
 	return a.steps(ctx, f, proof)
 }
 
-// signInFacts reads what signing in needs about email; an unknown email gives zero
-// facts (no user, no password hash), not an error.
-func (a *App) signInFacts(ctx context.Context, email string) (store.SignInFacts, error) {
-	f, err := a.store.SignInFacts(ctx, email)
-	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
-		return store.SignInFacts{}, err
+// Failed password attempts are counted under these keys (login_throttles.key).
+func emailThrottleKey(normalisedEmail string) string { return "email:" + normalisedEmail }
+
+func ipThrottleKey(ip string) string {
+	if ip == "" {
+		return ""
 	}
-	return f, nil
+	return "ip:" + ip
+}
+
+// throttled is the answer to a password attempt the throttle refuses. It reads the
+// same for known and unknown emails.
+func throttled(t policy.Throttle) error {
+	if t.Suspended {
+		return &domain.Error{Code: domain.ETOOMANY, Message: "Password sign-in is suspended for this email after too many " +
+			"failed attempts. Set a new password through a one-time link, or ask support to unlock it."}
+	}
+	secs := int(math.Ceil(t.Wait.Seconds()))
+	when := fmt.Sprintf("%d seconds", secs)
+	switch {
+	case secs == 1:
+		when = "a second"
+	case secs >= 90:
+		when = fmt.Sprintf("%d minutes", (secs+59)/60)
+	}
+	return &domain.Error{Code: domain.ETOOMANY, RetryAfter: t.Wait,
+		Message: "Too many failed sign-in attempts. Try again in " + when + "."}
 }
 
 // steps applies the login policy to the facts read for an email.
@@ -78,11 +100,15 @@ func (a *App) governingSettings(ctx context.Context, userID int64) (policy.Setti
 
 // PasswordSignIn checks an email and password. Unknown emails, users without a
 // password, disabled users and wrong passwords all give ErrBadCredentials after the
-// same amount of hashing; an account that signs in only through single sign-on refuses
+// same amount of hashing, and each counts as a failed attempt for the email and the
+// address; attempts the throttle refuses (policy.CheckAttempts) give ETOOMANY before
+// any hashing, the same for known and unknown emails. An account that signs in only through single sign-on refuses
 // the password with ErrSSOOnly before any hashing. On success it records the sign-in, re-hashes the password
 // when the parameters have risen, and audits "Sign in".
 func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (domain.User, error) {
-	f, err := a.signInFacts(ctx, NormaliseEmail(email))
+	email = NormaliseEmail(email)
+	emailKey, ipKey := emailThrottleKey(email), ipThrottleKey(ip)
+	f, err := a.store.SignInFacts(ctx, email, emailKey, ipKey)
 	if err != nil {
 		return domain.User{}, err
 	}
@@ -95,11 +121,19 @@ func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (d
 	if len(steps) > 0 && steps[0] == policy.StepSSO {
 		return domain.User{}, ErrSSOOnly
 	}
+	t := policy.CheckAttempts(policy.Attempts{EmailFailures: f.EmailFailures, EmailLastFailure: f.EmailLastFailure,
+		IPFailures: f.IPFailures, IPLastFailure: f.IPLastFailure}, a.now())
+	if !t.Allowed() {
+		return domain.User{}, throttled(t)
+	}
 	u := f.User
 	rehash, verr := a.hasher.Verify(ctx, password, f.PasswordHash)
 	if verr != nil || u.ID == 0 || u.Disabled {
 		if verr != nil && !errors.Is(verr, auth.ErrMismatch) {
 			return domain.User{}, verr
+		}
+		if err := a.store.RecordLoginFailure(ctx, emailKey, ipKey); err != nil {
+			return domain.User{}, err
 		}
 		return domain.User{}, ErrBadCredentials
 	}
@@ -112,7 +146,7 @@ func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (d
 			return domain.User{}, err
 		}
 	}
-	return u, a.store.RecordSignIn(ctx, u.ID, u.Email, "Sign in > Password", ip)
+	return u, a.store.RecordSignIn(ctx, u.ID, u.Email, emailKey, "Sign in > Password", ip)
 }
 
 // SignOut audits the end of a session.

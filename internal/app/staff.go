@@ -7,6 +7,7 @@ import (
 
 	"atrium/internal/auth"
 	"atrium/internal/domain"
+	"atrium/internal/policy"
 	"atrium/internal/store"
 )
 
@@ -229,7 +230,36 @@ func (a *App) SetPasswordWithToken(ctx context.Context, token, password, ip stri
 		if _, err := tx.BumpSessionEpoch(ctx, u.ID); err != nil {
 			return err
 		}
+		// A password set through a link ends any throttling or suspension of the email.
+		if err := tx.ClearLoginFailures(ctx, emailThrottleKey(NormaliseEmail(u.Email))); err != nil {
+			return err
+		}
 		return audit(ctx, tx, Actor{UserID: u.ID, Email: u.Email, IP: ip}, "Profile > Set password", u.Email, 0, 0)
 	})
 	return u, err
+}
+
+// UnlockSignIn forgets the failed password attempts counted against an email, which
+// lifts its throttling and a suspension of its password step (staff only). The email
+// need not belong to a user: attempts are counted for unknown emails too. Audited.
+func (a *App) UnlockSignIn(ctx context.Context, actor Actor, email string) error {
+	if err := requireStaff(actor); err != nil {
+		return err
+	}
+	email = NormaliseEmail(email)
+	if email == "" || !strings.Contains(email, "@") || len(email) > 254 {
+		return domain.FieldError("unlock_email", "Enter an email address.")
+	}
+	return a.tx(ctx, func(tx *store.Tx) error {
+		if err := tx.ClearLoginFailures(ctx, emailThrottleKey(email)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "Staff > Unlock sign-in > "+email, email, 0, 0)
+	})
+}
+
+// DeleteStaleLoginFailures forgets failed attempts that no longer throttle anything;
+// the server runs it periodically.
+func (a *App) DeleteStaleLoginFailures(ctx context.Context) (int64, error) {
+	return a.store.DeleteStaleLoginFailures(ctx, policy.SuspendAfter)
 }

@@ -5,6 +5,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. The server turns each into one HTTP status (server/errors.go).
@@ -28,6 +29,9 @@ type Error struct {
 	Message string
 	// Field, when set, names the form field the message belongs to.
 	Field string
+	// RetryAfter, for ETOOMANY, is how long until trying again can succeed (0: not
+	// known, or not by waiting).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -65,4 +69,13 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Something went wrong on our side. Please try again."
+}
+
+// ErrorRetryAfter returns the RetryAfter of an *Error, or 0.
+func ErrorRetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 
 	"atrium/internal/app"
 	"atrium/internal/domain"
@@ -32,6 +34,12 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 		switch domain.ErrorCode(err) {
 		case domain.EUNAUTHORISED:
 			s.render(w, r, http.StatusUnauthorized, pages.Login(pages.LoginProps{Step: "password", Email: email,
+				Error: domain.ErrorMessage(err)}))
+		case domain.ETOOMANY:
+			if wait := domain.ErrorRetryAfter(err); wait > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			}
+			s.render(w, r, http.StatusTooManyRequests, pages.Login(pages.LoginProps{Step: "password", Email: email,
 				Error: domain.ErrorMessage(err)}))
 		case domain.EFORBIDDEN:
 			s.render(w, r, http.StatusForbidden, pages.Login(pages.LoginProps{Step: "email", Email: email,

@@ -67,6 +67,7 @@ func (s *Server) routes() http.Handler {
 		t.handle(r, "", "POST", "/staff/organisations", staff, s.staffCreateOrganisation)
 		t.handle(r, "", "POST", "/staff/accounts", staff, s.staffCreateAccount)
 		t.handle(r, "", "POST", "/staff/owners", staff, s.staffAppointOwner)
+		t.handle(r, "", "POST", "/staff/unlock-signin", staff, s.staffUnlockSignIn)
 		t.handle(r, "", "POST", "/staff/accounts/{account}/plan", staff, s.staffSetPlan)
 		t.handle(r, "", "POST", "/staff/accounts/{account}/reopen", staff, s.staffReopen)
 	})

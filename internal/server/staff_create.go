@@ -50,6 +50,14 @@ func (s *Server) staffAppointOwner(w http.ResponseWriter, r *http.Request) {
 	}, inv.User.Email+" is now an owner of the organisation.")
 }
 
+// staffUnlockSignIn forgets an email's failed password attempts.
+func (s *Server) staffUnlockSignIn(w http.ResponseWriter, r *http.Request) {
+	err := s.app.UnlockSignIn(r.Context(), actor(r), r.PostFormValue("unlock_email"))
+	s.staffResult(w, r, err, func() pages.StaffProps {
+		return pages.StaffProps{UnlockSignIn: staffForm(r, err, "unlock_email")}
+	}, "Password sign-in unlocked for "+app.NormaliseEmail(r.PostFormValue("unlock_email"))+".")
+}
+
 // handOverLink keeps a new user's one-time set-password link for the next console view.
 func (s *Server) handOverLink(r *http.Request, inv app.Invited) {
 	if inv.Created {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -62,8 +63,9 @@ func (q Q) SetStaff(ctx context.Context, userID int64, staff bool) error {
 }
 
 // SignInFacts is everything signing in needs to know about an email, read in one
-// query: the user, their password hash ("" when they have none), and the login
-// settings of their favourite account when they can still enter it.
+// query: the user (ID 0 when the email is unknown), their password hash ("" when they
+// have none), the login settings of their favourite account when they can still enter
+// it, and the recent failed attempts for the email and the client address.
 type SignInFacts struct {
 	User         domain.User
 	PasswordHash string
@@ -72,29 +74,79 @@ type SignInFacts struct {
 	FavouriteOK bool
 	LoginMethod string
 	MFARequired bool
+	// Failed attempts counted against the email and the address (zero times when none).
+	EmailFailures    int
+	EmailLastFailure time.Time
+	IPFailures       int
+	IPLastFailure    time.Time
 }
 
-// SignInFacts returns the SignInFacts of the user with email, or ENOTFOUND.
-func (q Q) SignInFacts(ctx context.Context, email string) (SignInFacts, error) {
+// SignInFacts returns the SignInFacts of email, attempts counted under emailKey and
+// ipKey (see RecordLoginFailure). An unknown email is not an error: User.ID is 0.
+func (q Q) SignInFacts(ctx context.Context, email, emailKey, ipKey string) (SignInFacts, error) {
 	var f SignInFacts
 	u := &f.User
-	err := q.db.QueryRow(ctx, `SELECT u.id, u.email, u.full_name, coalesce(u.favourite_account_id, 0), u.last_login_at,
-		u.session_epoch, u.is_staff, u.disabled, coalesce(u.password_hash, ''),
+	var emailLast, ipLast *time.Time
+	err := q.db.QueryRow(ctx, `SELECT coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.full_name, ''),
+		coalesce(u.favourite_account_id, 0), u.last_login_at, coalesce(u.session_epoch, 0), coalesce(u.is_staff, false),
+		coalesce(u.disabled, false), coalesce(u.password_hash, ''),
 		a.id IS NOT NULL AND a.status = 'active' AND (
 			EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id AND m.user_id = u.id AND m.status = 'active')
 			OR EXISTS (SELECT 1 FROM organisation_owners oo WHERE oo.organisation_id = a.organisation_id AND oo.user_id = u.id)),
-		coalesce(a.login_method, ''), coalesce(a.mfa_required, false)
-		FROM users u LEFT JOIN accounts a ON a.id = u.favourite_account_id
-		WHERE u.email = $1`, email).Scan(&u.ID, &u.Email, &u.FullName, &u.FavouriteAccountID, &u.LastLoginAt,
-		&u.SessionEpoch, &u.IsStaff, &u.Disabled, &f.PasswordHash, &f.FavouriteOK, &f.LoginMethod, &f.MFARequired)
+		coalesce(a.login_method, ''), coalesce(a.mfa_required, false),
+		coalesce(te.failures, 0), te.last_failure_at, coalesce(ti.failures, 0), ti.last_failure_at
+		FROM (SELECT) AS one
+		LEFT JOIN users u ON u.email = $1
+		LEFT JOIN accounts a ON a.id = u.favourite_account_id
+		LEFT JOIN login_throttles te ON te.key = $2
+		LEFT JOIN login_throttles ti ON ti.key = $3`, email, emailKey, ipKey).Scan(&u.ID, &u.Email, &u.FullName,
+		&u.FavouriteAccountID, &u.LastLoginAt, &u.SessionEpoch, &u.IsStaff,
+		&u.Disabled, &f.PasswordHash, &f.FavouriteOK, &f.LoginMethod, &f.MFARequired,
+		&f.EmailFailures, &emailLast, &f.IPFailures, &ipLast)
+	if emailLast != nil {
+		f.EmailLastFailure = *emailLast
+	}
+	if ipLast != nil {
+		f.IPLastFailure = *ipLast
+	}
 	return f, mapErr(err)
 }
 
-// RecordSignIn stamps the sign-in time and appends its audit event in one statement
-// (atomic on its own, one round trip on the sign-in hot path).
-func (q Q) RecordSignIn(ctx context.Context, userID int64, email, action, ip string) error {
-	_, err := q.db.Exec(ctx, `WITH stamp AS (UPDATE users SET last_login_at = now() WHERE id = $1)
+// RecordLoginFailure counts a failed password attempt against emailKey and, when not
+// empty, ipKey ("email:…" and "ip:…" keys). An email's count runs on until a sign-in,
+// a password set through a link or a staff unlock clears it; an address's starts again
+// after an hour without failures.
+func (q Q) RecordLoginFailure(ctx context.Context, emailKey, ipKey string) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO login_throttles AS t (key, failures, last_failure_at)
+		SELECT k, 1, now() FROM unnest($1::text[]) AS k WHERE k <> ''
+		ON CONFLICT (key) DO UPDATE SET last_failure_at = now(),
+			failures = CASE WHEN t.key LIKE 'ip:%' AND t.last_failure_at < now() - interval '1 hour' THEN 1
+				ELSE t.failures + 1 END`, []string{emailKey, ipKey})
+	return mapErr(err)
+}
+
+// ClearLoginFailures forgets the failed attempts counted against key.
+func (q Q) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := q.db.Exec(ctx, `DELETE FROM login_throttles WHERE key = $1`, key)
+	return mapErr(err)
+}
+
+// DeleteStaleLoginFailures forgets addresses an hour after their last failure and
+// emails 30 days after theirs, except emails whose password step is suspended.
+func (q Q) DeleteStaleLoginFailures(ctx context.Context, suspendAfter int) (int64, error) {
+	tag, err := q.db.Exec(ctx, `DELETE FROM login_throttles WHERE
+		(key LIKE 'ip:%' AND last_failure_at < now() - interval '1 hour')
+		OR (key LIKE 'email:%' AND last_failure_at < now() - interval '30 days' AND failures < $1)`, suspendAfter)
+	return tag.RowsAffected(), mapErr(err)
+}
+
+// RecordSignIn stamps the sign-in time, forgets the failed attempts counted against
+// emailKey and appends the audit event, in one statement (atomic on its own, one round
+// trip on the sign-in hot path).
+func (q Q) RecordSignIn(ctx context.Context, userID int64, email, emailKey, action, ip string) error {
+	_, err := q.db.Exec(ctx, `WITH stamp AS (UPDATE users SET last_login_at = now() WHERE id = $1),
+		forget AS (DELETE FROM login_throttles WHERE key = $5)
 		INSERT INTO audit_events (actor_user_id, actor_email, action, target, ip) VALUES ($1, $2, $3, $2, $4)`,
-		userID, email, action, ip)
+		userID, email, action, ip, emailKey)
 	return mapErr(err)
 }

@@ -71,6 +71,7 @@ type StaffProps struct {
 	CreateOrg     StaffForm
 	CreateAccount StaffForm
 	AppointOwner  StaffForm
+	UnlockSignIn  StaffForm
 	// Link is a one-time set-password link to hand to a newly created user.
 	Link      string
 	LinkEmail string
