@@ -101,10 +101,11 @@ func (a *App) governingSettings(ctx context.Context, userID int64) (policy.Setti
 // PasswordSignIn checks an email and password. Unknown emails, users without a
 // password, disabled users and wrong passwords all give ErrBadCredentials after the
 // same amount of hashing, and each counts as a failed attempt for the email and the
-// address; attempts the throttle refuses (policy.CheckAttempts) give ETOOMANY before
-// any hashing, the same for known and unknown emails. An account that signs in only through single sign-on refuses
-// the password with ErrSSOOnly before any hashing. On success it records the sign-in, re-hashes the password
-// when the parameters have risen, and audits "Sign in".
+// address. Attempts the throttle refuses (policy.CheckAttempts) give ETOOMANY before
+// any hashing, the same for known and unknown emails; an account that signs in only
+// through single sign-on refuses the password with ErrSSOOnly, also before hashing.
+// On success it records the sign-in (clearing the email's failed attempts), re-hashes
+// the password when the parameters have risen, and audits "Sign in".
 func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (domain.User, error) {
 	email = NormaliseEmail(email)
 	emailKey, ipKey := emailThrottleKey(email), ipThrottleKey(ip)
