@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"atrium/internal/auth"
 	"atrium/internal/domain"
@@ -104,8 +105,8 @@ func (a *App) governingSettings(ctx context.Context, userID int64) (policy.Setti
 // address. Attempts the throttle refuses (policy.CheckAttempts) give ETOOMANY before
 // any hashing, the same for known and unknown emails; an account that signs in only
 // through single sign-on refuses the password with ErrSSOOnly, also before hashing.
-// On success it records the sign-in (clearing the email's failed attempts), re-hashes
-// the password when the parameters have risen, and audits "Sign in".
+// On success it re-hashes the password when the parameters have risen and returns the
+// user; the caller then starts their session with StartSession.
 func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (domain.User, error) {
 	email = NormaliseEmail(email)
 	emailKey, ipKey := emailThrottleKey(email), ipThrottleKey(ip)
@@ -147,7 +148,31 @@ func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (d
 			return domain.User{}, err
 		}
 	}
-	return u, a.store.RecordSignIn(ctx, u.ID, u.Email, emailKey, "Sign in > Password", ip)
+	return u, nil
+}
+
+// SessionStart describes the session a sign-in starts: its fresh token (only its
+// hash is stored), its expiry, and where it comes from.
+type SessionStart struct {
+	Token     string
+	Expiry    time.Time
+	IP        string
+	UserAgent string
+}
+
+// userAgentMax bounds the browser description kept with a session.
+const userAgentMax = 300
+
+// StartSession records a completed sign-in: the session's row, owned by the user (so
+// they can list and end it), the sign-in time, the end of the email's failed attempts,
+// and the audit event "Sign in > METHOD", all at once.
+func (a *App) StartSession(ctx context.Context, u domain.User, method string, s SessionStart) error {
+	ua := s.UserAgent
+	if len(ua) > userAgentMax {
+		ua = strings.ToValidUTF8(ua[:userAgentMax], "")
+	}
+	return a.store.RecordSignIn(ctx, u.ID, u.Email, emailThrottleKey(NormaliseEmail(u.Email)), "Sign in > "+method,
+		store.SessionStart{TokenHash: auth.HashToken(s.Token), Expiry: s.Expiry, IP: s.IP, UserAgent: ua})
 }
 
 // SignOut audits the end of a session.

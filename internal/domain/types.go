@@ -93,3 +93,13 @@ type AuditEvent struct {
 	OrganisationID int64
 	IP             string
 }
+
+// SessionInfo describes one signed-in session of a user, for their list of sessions.
+type SessionInfo struct {
+	ID        int64
+	CreatedAt time.Time
+	Expiry    time.Time
+	IP        string
+	UserAgent string
+	Current   bool // the session of the request asking
+}

@@ -49,7 +49,7 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if err := s.signIn(r.Context(), u, "password"); err != nil {
+	if err := s.signIn(r, u, "password", "Password"); err != nil {
 		s.fail(w, r, err)
 		return
 	}

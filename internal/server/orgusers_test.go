@@ -312,8 +312,8 @@ func TestOrgUsers_NonOwner404(t *testing.T) {
 		}
 		return nil
 	})
-	if n != 8 {
-		t.Fatalf("found %d /users routes, want 8", n)
+	if n != 9 {
+		t.Fatalf("found %d /users routes, want 9", n)
 	}
 	if auditCount(t, e) != before {
 		t.Fatal("a non-owner changed something")

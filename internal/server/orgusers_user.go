@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -177,4 +178,27 @@ func (s *Server) orgUserRemove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/org/"+slug+"/users", http.StatusSeeOther)
+}
+
+// orgUserEndSessions signs the user out of every session they have open.
+func (s *Server) orgUserEndSessions(w http.ResponseWriter, r *http.Request) {
+	userID, err := orgUserID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, n, err := s.app.EndOrgUserSessions(r.Context(), actor(r), chi.URLParam(r, "org"), userID)
+	if err == nil && userID == currentUser(r).ID {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	s.orgUserResult(w, r, err, r.PostFormValue("tab"), fmt.Sprintf("%s is signed out everywhere (%s).", u.Email, plural(n, "session ended", "sessions ended")), 0, 0)
+}
+
+// plural writes n with the singular or plural phrase.
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

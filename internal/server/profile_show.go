@@ -29,6 +29,10 @@ func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if p.Sessions, err = s.app.Sessions(r.Context(), u, s.sessions.Token(r.Context())); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if p.Shell, err = s.shell(r.Context(), r, "Your profile", u, nil); err != nil {
 		s.fail(w, r, err)
 		return

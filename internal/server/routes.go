@@ -41,6 +41,8 @@ func (s *Server) routes() http.Handler {
 		t.handle(r, "", "GET", "/accounts", user, s.accountsList)
 		t.handle(r, "", "GET", "/profile", user, s.profileShow)
 		t.handle(r, "", "POST", "/profile/favourite", user, s.profileFavourite)
+		t.handle(r, "", "POST", "/profile/sessions/{session}/end", user, s.profileEndSession)
+		t.handle(r, "", "POST", "/profile/sessions/end-others", user, s.profileEndOtherSessions)
 	})
 
 	// Organisation owners (everyone else gets 404).
@@ -57,6 +59,7 @@ func (s *Server) routes() http.Handler {
 		t.handle(r, p, "POST", "/users/{user}/owner", owner, s.orgUserAddOwner)
 		t.handle(r, p, "POST", "/users/{user}/owner/remove", owner, s.orgUserRemoveOwner)
 		t.handle(r, p, "POST", "/users/{user}/remove", owner, s.orgUserRemove)
+		t.handle(r, p, "POST", "/users/{user}/sessions/end", owner, s.orgUserEndSessions)
 		t.handle(r, p, "GET", "/activity", owner, s.orgActivity)
 	})
 

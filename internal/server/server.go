@@ -41,7 +41,7 @@ func New(a *app.App, cfg config.Config, log *slog.Logger, readiness func() (bool
 // https the cookie is Secure with the __Host- prefix.
 func NewSessionManager(st *store.Store, cfg config.Config) *scs.SessionManager {
 	sm := scs.New()
-	sm.Store = st.Sessions()
+	sm.Store = sessionStore{SessionStore: st.Sessions(), codec: sm.Codec}
 	sm.Lifetime = cfg.SessionLife
 	sm.Cookie.Name = "atrium_session"
 	sm.Cookie.HttpOnly = true

@@ -20,8 +20,11 @@ const (
 
 func (s *Server) userID(r *http.Request) int64 { return s.sessions.GetInt64(r.Context(), sessUserID) }
 
-// signIn starts an authenticated session with a fresh token.
-func (s *Server) signIn(ctx context.Context, u domain.User, method string) error {
+// signIn starts an authenticated session with a fresh token and records it (its row,
+// owned by the user, with the audit event). method is the proof kept in the session;
+// action names it in the activity log.
+func (s *Server) signIn(r *http.Request, u domain.User, method, action string) error {
+	ctx := r.Context()
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
@@ -29,7 +32,8 @@ func (s *Server) signIn(ctx context.Context, u domain.User, method string) error
 	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
 	s.sessions.Put(ctx, sessAuthMethod, method)
 	s.sessions.Put(ctx, sessAuthAt, time.Now().Unix())
-	return nil
+	return s.app.StartSession(ctx, u, action, app.SessionStart{Token: s.sessions.Token(ctx), Expiry: s.sessions.Deadline(ctx),
+		IP: clientIP(r), UserAgent: r.UserAgent()})
 }
 
 // toLogin ends whatever session there is and sends the browser to /login.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"atrium/internal/auth"
+	"atrium/internal/domain"
 )
 
 // SessionStore keeps scs sessions in PostgreSQL under the SHA-256 of their token, so
@@ -17,7 +20,9 @@ func (s *Store) Sessions() SessionStore { return SessionStore{s: s} }
 // FindCtx returns the data of an unexpired session.
 func (ss SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
-	err := ss.s.Pool.QueryRow(ctx, `SELECT data FROM sessions WHERE token_hash = $1 AND expiry > now()`, auth.HashToken(token)).Scan(&b)
+	// A row without data is a sign-in whose response never completed: no session.
+	err := ss.s.Pool.QueryRow(ctx, `SELECT data FROM sessions WHERE token_hash = $1 AND expiry > now() AND length(data) > 0`,
+		auth.HashToken(token)).Scan(&b)
 	if err != nil {
 		if IsNotFound(mapErr(err)) {
 			return nil, false, nil
@@ -36,6 +41,16 @@ func (ss SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 	_, err := ss.s.Pool.Exec(ctx, `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
 		INSERT INTO sessions (token_hash, data, expiry) SELECT $1, $2, $3 FROM relaxed
 		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`, auth.HashToken(token), b, expiry)
+	return err
+}
+
+// UpdateCtx rewrites the data of an existing session and never creates one: a
+// signed-in session whose row was deleted (ended by its user or an owner) stays ended
+// even when a request still in flight commits it. Like CommitCtx it does not wait for
+// the WAL flush.
+func (ss SessionStore) UpdateCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	_, err := ss.s.Pool.Exec(ctx, `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+		UPDATE sessions SET data = $2, expiry = $3 FROM relaxed WHERE token_hash = $1`, auth.HashToken(token), b, expiry)
 	return err
 }
 
@@ -69,4 +84,43 @@ func (ss SessionStore) SessionExists(ctx context.Context, token string) (bool, e
 func (ss SessionStore) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	tag, err := ss.s.Pool.Exec(ctx, `DELETE FROM sessions WHERE expiry < now()`)
 	return tag.RowsAffected(), err
+}
+
+// sessionListLimit bounds a user's list of sessions (newest first).
+const sessionListLimit = 100
+
+// UserSessions lists the user's unexpired signed-in sessions, newest first, marking the
+// one whose token hashes to current.
+func (q Q) UserSessions(ctx context.Context, userID int64, current []byte) ([]domain.SessionInfo, error) {
+	rows, err := q.db.Query(ctx, `SELECT id, created_at, expiry, ip, user_agent, token_hash = $2
+		FROM sessions WHERE user_id = $1 AND expiry > now() ORDER BY created_at DESC, id DESC LIMIT $3`,
+		userID, current, sessionListLimit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.SessionInfo, error) {
+		var s domain.SessionInfo
+		err := row.Scan(&s.ID, &s.CreatedAt, &s.Expiry, &s.IP, &s.UserAgent, &s.Current)
+		return s, err
+	})
+}
+
+// EndSession deletes one session of the user; another user's session id gives
+// ENOTFOUND.
+func (q Q) EndSession(ctx context.Context, userID, sessionID int64) error {
+	tag, err := q.db.Exec(ctx, `DELETE FROM sessions WHERE id = $2 AND user_id = $1`, userID, sessionID)
+	if err != nil {
+		return mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "That session has already ended.")
+	}
+	return nil
+}
+
+// EndUserSessions deletes every session of the user except the one whose token hashes
+// to keep (nil: all of them), and reports how many ended.
+func (q Q) EndUserSessions(ctx context.Context, userID int64, keep []byte) (int64, error) {
+	tag, err := q.db.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR token_hash <> $2)`, userID, keep)
+	return tag.RowsAffected(), mapErr(err)
 }

@@ -140,13 +140,24 @@ func (q Q) DeleteStaleLoginFailures(ctx context.Context, suspendAfter int) (int6
 	return tag.RowsAffected(), mapErr(err)
 }
 
-// RecordSignIn stamps the sign-in time, forgets the failed attempts counted against
-// emailKey and appends the audit event, in one statement (atomic on its own, one round
-// trip on the sign-in hot path).
-func (q Q) RecordSignIn(ctx context.Context, userID int64, email, emailKey, action, ip string) error {
+// SessionStart is a session being started at sign-in: its token's hash, expiry and
+// where it comes from.
+type SessionStart struct {
+	TokenHash []byte
+	Expiry    time.Time
+	IP        string
+	UserAgent string
+}
+
+// RecordSignIn starts a signed-in session (its row, owned by the user; the session
+// store fills in its data when the response is sent), stamps the sign-in time, forgets
+// the failed attempts counted against emailKey and appends the audit event, in one
+// statement: atomic on its own, one round trip on the sign-in hot path.
+func (q Q) RecordSignIn(ctx context.Context, userID int64, email, emailKey, action string, s SessionStart) error {
 	_, err := q.db.Exec(ctx, `WITH stamp AS (UPDATE users SET last_login_at = now() WHERE id = $1),
-		forget AS (DELETE FROM login_throttles WHERE key = $5)
+		forget AS (DELETE FROM login_throttles WHERE key = $5),
+		started AS (INSERT INTO sessions (token_hash, data, expiry, user_id, ip, user_agent) VALUES ($6, '', $7, $1, $4, $8))
 		INSERT INTO audit_events (actor_user_id, actor_email, action, target, ip) VALUES ($1, $2, $3, $2, $4)`,
-		userID, email, action, ip, emailKey)
+		userID, email, action, s.IP, emailKey, s.TokenHash, s.Expiry, s.UserAgent)
 	return mapErr(err)
 }

@@ -34,6 +34,8 @@ type ProfileProps struct {
 	Total   int
 	// LandsIn names the account sign-in lands in when that is not the favourite.
 	LandsIn string
+	// Sessions are where the user is signed in, newest first.
+	Sessions []domain.SessionInfo
 }
 
 // OrgProps is the organisation page for its owners.

@@ -1,0 +1,136 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"atrium/internal/app"
+	"atrium/internal/pgtest"
+	"atrium/internal/server"
+)
+
+var endSessionPath = regexp.MustCompile(`/profile/sessions/(\d+)/end`)
+
+func (c *client) stillSignedIn() bool {
+	res, _ := c.get("/profile")
+	return res.StatusCode == http.StatusOK
+}
+
+func TestSessions_UserListsAndEndsTheirOwn(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	here, there, third := e.client(), e.client(), e.client()
+	here.login(w.Agency.Email, pgtest.Password)
+	there.login(w.Agency.Email, pgtest.Password)
+
+	_, body := here.get("/profile")
+	if strings.Count(body, ">This browser<") != 1 || strings.Count(body, "127.0.0.1") != 2 {
+		t.Fatalf("profile lists sessions wrongly:\n%s", body)
+	}
+	m := endSessionPath.FindAllStringSubmatch(body, -1)
+	if len(m) != 1 {
+		t.Fatalf("want one other session to sign out, found %d", len(m))
+	}
+	other := m[0][0]
+
+	// Another user cannot end it: 404, and it keeps working.
+	viewer := e.client()
+	viewer.login(w.Viewer.Email, pgtest.Password)
+	if res, _ := viewer.post(other, url.Values{}); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("another user's session ended by someone else: %d, want 404", res.StatusCode)
+	}
+	if !there.stillSignedIn() {
+		t.Fatal("a refused end signed the session out")
+	}
+
+	if res, _ := here.post(other, url.Values{}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("end session: %d", res.StatusCode)
+	}
+	if there.stillSignedIn() {
+		t.Fatal("the ended session still works")
+	}
+	if !here.stillSignedIn() {
+		t.Fatal("ending another session signed this one out")
+	}
+	// Ending it twice says it has already ended.
+	if res, _ := here.post(other, url.Values{}); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("ending an ended session: %d, want 404", res.StatusCode)
+	}
+
+	third.login(w.Agency.Email, pgtest.Password)
+	there.login(w.Agency.Email, pgtest.Password)
+	if res, _ := here.post("/profile/sessions/end-others", url.Values{}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("end other sessions: %d", res.StatusCode)
+	}
+	if _, body := here.get("/profile"); !strings.Contains(body, "Signed out 2 other sessions.") {
+		t.Fatal("no confirmation of the sessions signed out")
+	}
+	if third.stillSignedIn() || there.stillSignedIn() || !here.stillSignedIn() {
+		t.Fatal("sign out other sessions: wrong sessions ended")
+	}
+	var audited int
+	if err := e.Store.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE actor_user_id = $1
+		AND action IN ('Profile > Sign out a session', 'Profile > Sign out other sessions (2)')`, w.Agency.ID).Scan(&audited); err != nil || audited != 2 {
+		t.Fatalf("audited %d session ends (%v), want 2", audited, err)
+	}
+}
+
+func TestSessions_OwnerSignsUserOutEverywhere(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	laptop, phone := e.client(), e.client()
+	laptop.login(w.Viewer.Email, pgtest.Password)
+	phone.login(w.Viewer.Email, pgtest.Password)
+	owner := e.client()
+	owner.login(w.OwnerA.Email, pgtest.Password)
+	path := fmt.Sprintf("/org/%s/users/%d/sessions/end", w.OrgA.Slug, w.Viewer.ID)
+	res, _ := owner.post(path, url.Values{})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out everywhere: %d", res.StatusCode)
+	}
+	_, body := owner.get(res.Header.Get("Location"))
+	if !strings.Contains(body, "is signed out everywhere (2 sessions ended).") {
+		t.Fatal("no confirmation naming the sessions ended")
+	}
+	if laptop.stillSignedIn() || phone.stillSignedIn() {
+		t.Fatal("the user is still signed in somewhere")
+	}
+	if !owner.stillSignedIn() {
+		t.Fatal("the owner was signed out too")
+	}
+	laptop.login(w.Viewer.Email, pgtest.Password) // and they can sign in again at once
+}
+
+func TestSessions_EndedSessionCannotComeBack(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	ctx := context.Background()
+	c := e.client()
+	c.login(w.Agency.Email, pgtest.Password)
+	token := c.sessionCookie().Value
+	if _, err := e.App.EndOtherSessions(ctx, app.Actor{UserID: w.Agency.ID, Email: w.Agency.Email}, "some other token"); err != nil {
+		t.Fatal(err)
+	}
+	if c.stillSignedIn() {
+		t.Fatal("session still works after being ended")
+	}
+	// A request that was still in flight commits the signed-in session afterwards.
+	if err := e.Server.CommitSession(ctx, token, map[string]any{server.SessionUserKey: w.Agency.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := e.Store.Sessions().SessionExists(ctx, token); err != nil || ok {
+		t.Fatalf("an ended session came back: %v %v", ok, err)
+	}
+	// Sessions of signed-out browsers are still created on commit.
+	if err := e.Server.CommitSession(ctx, "fresh-token", map[string]any{"notice": "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := e.Store.Sessions().SessionExists(ctx, "fresh-token"); err != nil || !ok {
+		t.Fatalf("a signed-out session was not stored: %v %v", ok, err)
+	}
+}
