@@ -425,7 +425,7 @@ func profileSessions(sessions []domain.SessionInfo) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(sessions) > 1 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<form method=\"post\" action=\"/profile/sessions/end-others\" class=\"inline\"><button type=\"submit\" data-confirm=\"Sign out every other session? This browser stays signed in.\">Sign out all other sessions</button></form>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<div class=\"actions\"><form method=\"post\" action=\"/profile/sessions/end-others\" class=\"inline\"><button type=\"submit\" data-confirm=\"Sign out every other session? This browser stays signed in.\">Sign out all other sessions</button></form></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
