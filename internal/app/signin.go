@@ -167,12 +167,15 @@ const userAgentMax = 300
 // they can list and end it), the sign-in time, the end of the email's failed attempts,
 // and the audit event "Sign in > METHOD", all at once.
 func (a *App) StartSession(ctx context.Context, u domain.User, method string, s SessionStart) error {
-	ua := s.UserAgent
-	if len(ua) > userAgentMax {
-		ua = strings.ToValidUTF8(ua[:userAgentMax], "")
-	}
 	return a.store.RecordSignIn(ctx, u.ID, u.Email, emailThrottleKey(NormaliseEmail(u.Email)), "Sign in > "+method,
-		store.SessionStart{TokenHash: auth.HashToken(s.Token), Expiry: s.Expiry, IP: s.IP, UserAgent: ua})
+		store.SessionStart{TokenHash: auth.HashToken(s.Token), Expiry: s.Expiry, IP: s.IP, UserAgent: clipUserAgent(s.UserAgent)})
+}
+
+func clipUserAgent(ua string) string {
+	if len(ua) > userAgentMax {
+		return strings.ToValidUTF8(ua[:userAgentMax], "")
+	}
+	return ua
 }
 
 // SignOut audits the end of a session.

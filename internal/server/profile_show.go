@@ -10,15 +10,22 @@ import (
 // profileLimit bounds the account table on the profile; the rest is searchable.
 const profileLimit = 200
 
-// profileShow renders the user's profile with their accounts and favourite star.
+// profileShow renders the user's profile: details, name and password forms, sessions,
+// and accounts with the favourite star.
 func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) {
+	s.renderProfile(w, r, http.StatusOK, pages.ProfileProps{})
+}
+
+// renderProfile fills in the profile's lists around p (which may carry a refused
+// form) and renders it with status.
+func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status int, p pages.ProfileProps) {
 	u := currentUser(r)
 	entries, err := s.app.Entries(r.Context(), u, "", profileLimit+1)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p := pages.ProfileProps{Entries: entries, Total: len(entries)}
+	p.Entries, p.Total = entries, len(entries)
 	if land := policy.Land(entries, u.FavouriteAccountID); !land.None && land.Entry.AccountID != u.FavouriteAccountID {
 		p.LandsIn = land.Entry.AccountName
 	}
@@ -37,5 +44,5 @@ func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, pages.Profile(p))
+	s.render(w, r, status, pages.Profile(p))
 }

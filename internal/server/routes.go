@@ -41,6 +41,8 @@ func (s *Server) routes() http.Handler {
 		t.handle(r, "", "GET", "/accounts", user, s.accountsList)
 		t.handle(r, "", "GET", "/profile", user, s.profileShow)
 		t.handle(r, "", "POST", "/profile/favourite", user, s.profileFavourite)
+		t.handle(r, "", "POST", "/profile/name", user, s.profileName)
+		t.handle(r, "", "POST", "/profile/password", user, s.profilePassword)
 		t.handle(r, "", "POST", "/profile/sessions/{session}/end", user, s.profileEndSession)
 		t.handle(r, "", "POST", "/profile/sessions/end-others", user, s.profileEndOtherSessions)
 	})

@@ -124,3 +124,11 @@ func (q Q) EndUserSessions(ctx context.Context, userID int64, keep []byte) (int6
 	tag, err := q.db.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR token_hash <> $2)`, userID, keep)
 	return tag.RowsAffected(), mapErr(err)
 }
+
+// InsertSession creates the row of a signed-in session whose token was just renewed;
+// the session store fills in its data when the response is sent.
+func (q Q) InsertSession(ctx context.Context, userID int64, s SessionStart) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO sessions (token_hash, data, expiry, user_id, ip, user_agent) VALUES ($1, '', $2, $3, $4, $5)`,
+		s.TokenHash, s.Expiry, userID, s.IP, s.UserAgent)
+	return mapErr(err)
+}

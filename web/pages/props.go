@@ -36,6 +36,11 @@ type ProfileProps struct {
 	LandsIn string
 	// Sessions are where the user is signed in, newest first.
 	Sessions []domain.SessionInfo
+	// Forms re-shown after a refused change: the name typed and the errors by field
+	// (full_name, current_password, new_password) or for the password form as a whole
+	// (password).
+	Name   string
+	Errors map[string]string
 }
 
 // OrgProps is the organisation page for its owners.

@@ -1,0 +1,94 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"atrium/internal/auth"
+	"atrium/internal/domain"
+	"atrium/internal/policy"
+	"atrium/internal/store"
+)
+
+// ChangeName sets the actor's own name. Audited.
+func (a *App) ChangeName(ctx context.Context, actor Actor, name string) (string, error) {
+	name, err := cleanName("full_name", name, 120)
+	if err != nil {
+		return "", err
+	}
+	return name, a.tx(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if u.FullName == name {
+			return nil
+		}
+		if err := tx.SetFullName(ctx, u.ID, name); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "Profile > Change name ("+u.FullName+" → "+name+")", u.Email, 0, 0)
+	})
+}
+
+// ChangePassword sets the actor's own password after checking their current one. A
+// wrong current password counts as a failed attempt for their email, and the throttle
+// applies as at sign-in. On success every session of the user but the one with the
+// token keep ends (their session epoch rises too, so keep must be renewed at once:
+// RenewSession), the email's failed attempts are forgotten, and it is audited. It
+// returns the new session epoch.
+func (a *App) ChangePassword(ctx context.Context, actor Actor, current, next, keep string) (int, error) {
+	email := NormaliseEmail(actor.Email)
+	f, err := a.store.SignInFacts(ctx, email, emailThrottleKey(email), ipThrottleKey(actor.IP))
+	if err != nil {
+		return 0, err
+	}
+	if f.User.ID != actor.UserID {
+		return 0, domain.Errorf(domain.ENOTFOUND, "Page not found.")
+	}
+	t := policy.CheckAttempts(policy.Attempts{EmailFailures: f.EmailFailures, EmailLastFailure: f.EmailLastFailure,
+		IPFailures: f.IPFailures, IPLastFailure: f.IPLastFailure}, a.now())
+	if !t.Allowed() {
+		return 0, throttled(t)
+	}
+	if _, err := a.hasher.Verify(ctx, current, f.PasswordHash); err != nil {
+		if !errors.Is(err, auth.ErrMismatch) {
+			return 0, err
+		}
+		if err := a.store.RecordLoginFailure(ctx, emailThrottleKey(email), ipThrottleKey(actor.IP)); err != nil {
+			return 0, err
+		}
+		return 0, domain.FieldError("current_password", "That is not your current password.")
+	}
+	if msg := auth.CheckNewPassword(next); msg != "" {
+		return 0, domain.FieldError("new_password", msg)
+	}
+	hash, err := a.hasher.Hash(ctx, next)
+	if err != nil {
+		return 0, err
+	}
+	var epoch int
+	err = a.tx(ctx, func(tx *store.Tx) error {
+		if err := tx.SetPasswordHash(ctx, actor.UserID, hash); err != nil {
+			return err
+		}
+		if epoch, err = tx.BumpSessionEpoch(ctx, actor.UserID); err != nil {
+			return err
+		}
+		if _, err := tx.EndUserSessions(ctx, actor.UserID, auth.HashToken(keep)); err != nil {
+			return err
+		}
+		if err := tx.ClearLoginFailures(ctx, emailThrottleKey(email)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "Profile > Change password", actor.Email, 0, 0)
+	})
+	return epoch, err
+}
+
+// RenewSession records the row of a signed-in session whose token has just been
+// renewed (after a password change), so it stays listed and can be ended.
+func (a *App) RenewSession(ctx context.Context, u domain.User, s SessionStart) error {
+	return a.store.InsertSession(ctx, u.ID, store.SessionStart{TokenHash: auth.HashToken(s.Token), Expiry: s.Expiry,
+		IP: s.IP, UserAgent: clipUserAgent(s.UserAgent)})
+}
