@@ -134,3 +134,31 @@ func TestSessions_EndedSessionCannotComeBack(t *testing.T) {
 		t.Fatalf("a signed-out session was not stored: %v %v", ok, err)
 	}
 }
+
+func TestSessions_AbsoluteLifetime(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	ctx := context.Background()
+	c := e.client()
+	c.login(w.Agency.Email, pgtest.Password)
+	// The session lasts the configured lifetime (12 hours here) from sign-in, however busy.
+	var left float64
+	if err := e.Store.Pool.QueryRow(ctx, `SELECT extract(epoch FROM expiry - now()) FROM sessions WHERE user_id = $1`, w.Agency.ID).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left < 12*3600-120 || left > 12*3600+5 {
+		t.Fatalf("session expires in %.0fs, want 12 hours", left)
+	}
+	for range 3 {
+		c.get("/profile")
+	}
+	var after float64
+	if err := e.Store.Pool.QueryRow(ctx, `SELECT extract(epoch FROM expiry - now()) FROM sessions WHERE user_id = $1`, w.Agency.ID).Scan(&after); err != nil || after > left {
+		t.Fatalf("using the session extended it: %.0fs then %.0fs (%v)", left, after, err)
+	}
+	// Once that time has passed the session is gone.
+	e.exec(`UPDATE sessions SET expiry = now() - interval '1 second' WHERE user_id = $1`, w.Agency.ID)
+	if c.stillSignedIn() {
+		t.Fatal("an expired session still works")
+	}
+}
