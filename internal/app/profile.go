@@ -6,7 +6,6 @@ import (
 
 	"atrium/internal/auth"
 	"atrium/internal/domain"
-	"atrium/internal/policy"
 	"atrium/internal/store"
 )
 
@@ -46,10 +45,8 @@ func (a *App) ChangePassword(ctx context.Context, actor Actor, current, next, ke
 	if f.User.ID != actor.UserID {
 		return 0, domain.Errorf(domain.ENOTFOUND, "Page not found.")
 	}
-	t := policy.CheckAttempts(policy.Attempts{EmailFailures: f.EmailFailures, EmailLastFailure: f.EmailLastFailure,
-		IPFailures: f.IPFailures, IPLastFailure: f.IPLastFailure}, a.now())
-	if !t.Allowed() {
-		return 0, throttled(t)
+	if err := a.checkAttempts(f); err != nil {
+		return 0, err
 	}
 	if _, err := a.hasher.Verify(ctx, current, f.PasswordHash); err != nil {
 		if !errors.Is(err, auth.ErrMismatch) {

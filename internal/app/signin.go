@@ -46,6 +46,17 @@ func ipThrottleKey(ip string) string {
 	return "ip:" + ip
 }
 
+// checkAttempts applies the throttle to the failed attempts read with the facts: nil
+// when a password may be tried now, else the answer to give instead.
+func (a *App) checkAttempts(f store.SignInFacts) error {
+	t := policy.CheckAttempts(policy.Attempts{EmailFailures: f.EmailFailures, EmailLastFailure: f.EmailLastFailure,
+		IPFailures: f.IPFailures, IPLastFailure: f.IPLastFailure}, a.now())
+	if t.Allowed() {
+		return nil
+	}
+	return throttled(t)
+}
+
 // throttled is the answer to a password attempt the throttle refuses. It reads the
 // same for known and unknown emails.
 func throttled(t policy.Throttle) error {
@@ -123,10 +134,8 @@ func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (d
 	if len(steps) > 0 && steps[0] == policy.StepSSO {
 		return domain.User{}, ErrSSOOnly
 	}
-	t := policy.CheckAttempts(policy.Attempts{EmailFailures: f.EmailFailures, EmailLastFailure: f.EmailLastFailure,
-		IPFailures: f.IPFailures, IPLastFailure: f.IPLastFailure}, a.now())
-	if !t.Allowed() {
-		return domain.User{}, throttled(t)
+	if err := a.checkAttempts(f); err != nil {
+		return domain.User{}, err
 	}
 	u := f.User
 	rehash, verr := a.hasher.Verify(ctx, password, f.PasswordHash)

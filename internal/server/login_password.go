@@ -36,9 +36,7 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 			s.render(w, r, http.StatusUnauthorized, pages.Login(pages.LoginProps{Step: "password", Email: email,
 				Error: domain.ErrorMessage(err)}))
 		case domain.ETOOMANY:
-			if wait := domain.ErrorRetryAfter(err); wait > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			}
+			setRetryAfter(w, err)
 			s.render(w, r, http.StatusTooManyRequests, pages.Login(pages.LoginProps{Step: "password", Email: email,
 				Error: domain.ErrorMessage(err)}))
 		case domain.EFORBIDDEN:
@@ -55,4 +53,11 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	s.clearLoginEmail(w)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// setRetryAfter tells the client when an ETOOMANY answer may change, when known.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if wait := domain.ErrorRetryAfter(err); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	}
 }

@@ -2,9 +2,7 @@ package server
 
 import (
 	"errors"
-	"math"
 	"net/http"
-	"strconv"
 
 	"atrium/internal/app"
 	"atrium/internal/domain"
@@ -59,9 +57,7 @@ func (s *Server) profileRefused(w http.ResponseWriter, r *http.Request, err erro
 	if e.Code == domain.ETOOMANY {
 		status = http.StatusTooManyRequests
 		p.Errors["password"] = e.Message
-		if e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
-		}
+		setRetryAfter(w, err)
 	} else {
 		p.Errors[e.Field] = e.Message
 	}
