@@ -1,7 +1,9 @@
 package server
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 
 	"atrium/internal/domain"
 	"atrium/web/pages"
@@ -65,4 +67,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		link, text = "/login", "Sign in"
 	}
 	s.render(w, r, ErrorStatus(err), pages.Message(pages.MessageProps{Title: title, Body: body, LinkHref: link, LinkText: text, SignedIn: signedIn}))
+}
+
+// setRetryAfter tells the client when an ETOOMANY answer may change, when known.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if wait := domain.ErrorRetryAfter(err); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	}
 }

@@ -183,3 +183,18 @@ func (e *env) world() world {
 	pgtest.MustGrant(t, s, w.AccA1, w.Viewer, domain.ViewerRoleID)
 	return w
 }
+
+// attempt posts the password step in a fresh browser and returns status, body and how
+// many hashes it cost.
+func (e *env) attempt(email, password string) (*http.Response, string, int64) {
+	before := e.App.Hasher().Computations()
+	res, body := e.client().post("/login/password", url.Values{"email": {email}, "password": {password}})
+	return res, body, e.App.Hasher().Computations() - before
+}
+
+func (e *env) exec(sql string, args ...any) {
+	e.t.Helper()
+	if _, err := e.Store.Pool.Exec(context.Background(), sql, args...); err != nil {
+		e.t.Fatal(err)
+	}
+}

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"math"
 	"net/http"
-	"strconv"
 
 	"atrium/internal/app"
 	"atrium/internal/domain"
@@ -53,11 +51,4 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	s.clearLoginEmail(w)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-// setRetryAfter tells the client when an ETOOMANY answer may change, when known.
-func setRetryAfter(w http.ResponseWriter, err error) {
-	if wait := domain.ErrorRetryAfter(err); wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-	}
 }

@@ -194,11 +194,3 @@ func (s *Server) orgUserEndSessions(w http.ResponseWriter, r *http.Request) {
 	}
 	s.orgUserResult(w, r, err, r.PostFormValue("tab"), fmt.Sprintf("%s is signed out everywhere (%s).", u.Email, plural(n, "session ended", "sessions ended")), 0, 0)
 }
-
-// plural writes n with the singular or plural phrase.
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}

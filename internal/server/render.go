@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -110,4 +111,12 @@ func orgNav(path string, o domain.Organisation) []web.NavItem {
 		items[i].Active = path == items[i].Href || (i > 0 && strings.HasPrefix(path, items[i].Href+"/"))
 	}
 	return items
+}
+
+// plural writes n with the singular or plural phrase.
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

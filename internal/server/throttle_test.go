@@ -11,21 +11,6 @@ import (
 	"atrium/internal/pgtest"
 )
 
-// attempt posts the password step in a fresh browser and returns status, body and how
-// many hashes it cost.
-func (e *env) attempt(email, password string) (*http.Response, string, int64) {
-	before := e.App.Hasher().Computations()
-	res, body := e.client().post("/login/password", url.Values{"email": {email}, "password": {password}})
-	return res, body, e.App.Hasher().Computations() - before
-}
-
-func (e *env) exec(sql string, args ...any) {
-	e.t.Helper()
-	if _, err := e.Store.Pool.Exec(context.Background(), sql, args...); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
 func TestThrottle_BacksOffAfterFailuresAndSignInClears(t *testing.T) {
 	e := newEnv(t)
 	w := e.world()

@@ -49,13 +49,6 @@ func (q Q) SetFullName(ctx context.Context, userID int64, name string) error {
 	return mapErr(err)
 }
 
-// PasswordHash returns the user's password hash ("" when they have none).
-func (q Q) PasswordHash(ctx context.Context, userID int64) (string, error) {
-	var h string
-	err := q.db.QueryRow(ctx, `SELECT coalesce(password_hash, '') FROM users WHERE id = $1`, userID).Scan(&h)
-	return h, mapErr(err)
-}
-
 // SetFavourite stores the user's favourite account.
 func (q Q) SetFavourite(ctx context.Context, userID, accountID int64) error {
 	_, err := q.db.Exec(ctx, `UPDATE users SET favourite_account_id = $2 WHERE id = $1`, userID, accountID)
