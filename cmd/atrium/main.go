@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"atrium/internal/app"
 	"atrium/internal/auth"
 	"atrium/internal/config"
+	"atrium/internal/domain"
 	"atrium/internal/server"
 	"atrium/internal/store"
 )
@@ -145,8 +147,15 @@ func staff(ctx context.Context, a *app.App, args []string, stdout io.Writer) err
 	const staffUsage = `usage:
   atrium staff create-org --name NAME [--slug SLUG]
   atrium staff create-account --org SLUG --name NAME [--slug SLUG] [--plan team|enterprise|solo] [--seats N] --owner-email EMAIL [--owner-name NAME]
-  atrium staff appoint-owner --org SLUG --email EMAIL [--name NAME]
-  atrium staff unlock-signin --email EMAIL`
+  atrium staff appoint-owner --org SLUG --email EMAIL [--name NAME] [--confirm-user ID]
+  atrium staff unlock-signin --email EMAIL
+  atrium staff show-user --email EMAIL
+  atrium staff disable-user --email EMAIL
+  atrium staff enable-user --email EMAIL
+
+An owner email that already belongs to a user is refused until --confirm-user (or, for
+create-account, --confirm-owner) names that user's id, after staff have checked who
+they are (the refusal prints it).`
 	if len(args) == 0 {
 		return errors.New(staffUsage)
 	}
@@ -160,6 +169,8 @@ func staff(ctx context.Context, a *app.App, args []string, stdout io.Writer) err
 	ownerEmail := fs.String("owner-email", "", "account owner's email")
 	ownerName := fs.String("owner-name", "", "account owner's full name (new users)")
 	email := fs.String("email", "", "email")
+	confirmUser := fs.Int64("confirm-user", 0, "id of the existing user the email belongs to (appoint-owner)")
+	confirmOwner := fs.Int64("confirm-owner", 0, "id of the existing user the owner email belongs to (create-account)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -172,14 +183,20 @@ func staff(ctx context.Context, a *app.App, args []string, stdout io.Writer) err
 		fmt.Fprintf(stdout, "created organisation %s (/org/%s/)\n", o.Name, o.Slug)
 	case "create-account":
 		acc, inv, err := a.CreateAccount(ctx, app.System, app.NewAccountInput{OrganisationSlug: *org, Name: *name, Slug: *slug,
-			Plan: *plan, SeatLimit: *seats, OwnerEmail: *ownerEmail, OwnerName: *ownerName})
+			Plan: *plan, SeatLimit: *seats, OwnerEmail: *ownerEmail, OwnerName: *ownerName, ConfirmOwnerID: *confirmOwner})
+		if inv.Existing != nil {
+			return confirmErr(stdout, *inv.Existing, "--confirm-owner")
+		}
 		if err != nil {
 			return cliErr(err)
 		}
 		fmt.Fprintf(stdout, "created account %s (/a/%s/) owned by %s\n", acc.Name, acc.Slug, inv.User.Email)
 		printLink(stdout, inv)
 	case "appoint-owner":
-		inv, err := a.AppointOrganisationOwner(ctx, app.System, *org, *email, *name)
+		inv, err := a.AppointOrganisationOwner(ctx, app.System, *org, *email, *name, *confirmUser)
+		if inv.Existing != nil {
+			return confirmErr(stdout, *inv.Existing, "--confirm-user")
+		}
 		if err != nil {
 			return cliErr(err)
 		}
@@ -190,6 +207,22 @@ func staff(ctx context.Context, a *app.App, args []string, stdout io.Writer) err
 			return cliErr(err)
 		}
 		fmt.Fprintf(stdout, "password sign-in unlocked for %s\n", app.NormaliseEmail(*email))
+	case "show-user":
+		f, err := a.StaffUser(ctx, app.System, *email)
+		if err != nil {
+			return cliErr(err)
+		}
+		printFacts(stdout, f)
+	case "disable-user", "enable-user":
+		u, err := a.SetUserDisabled(ctx, app.System, *email, args[0] == "disable-user")
+		if err != nil {
+			return cliErr(err)
+		}
+		if u.Disabled {
+			fmt.Fprintf(stdout, "%s is disabled: every session ended, and sign-in is refused\n", u.Email)
+		} else {
+			fmt.Fprintf(stdout, "%s can sign in again\n", u.Email)
+		}
 	default:
 		return errors.New(staffUsage)
 	}
@@ -207,4 +240,37 @@ func cliErr(err error) error {
 		return errors.New(msg)
 	}
 	return err
+}
+
+// printFacts writes who a user is, for staff deciding whether to act on them.
+func printFacts(w io.Writer, f domain.UserFacts) {
+	orgs := strings.Join(f.Organisations, ", ")
+	if orgs == "" {
+		orgs = "none"
+	}
+	created := f.CreatedBy
+	if created == "" {
+		created = "not recorded"
+	}
+	password := "never set"
+	switch {
+	case f.PasswordSetAt != nil:
+		password = "set " + f.PasswordSetAt.UTC().Format(time.RFC3339) + " through " + f.PasswordSetVia
+	case f.HasPassword:
+		password = "has one, never set by themselves through Atrium"
+	}
+	last := "never"
+	if f.User.LastLoginAt != nil {
+		last = f.User.LastLoginAt.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(w, "user %d: %s <%s>\n  organisations: %s\n  created: %s by %s\n  own password: %s\n  last sign-in: %s\n  staff: %t, disabled: %t\n",
+		f.User.ID, f.User.FullName, f.User.Email, orgs, f.CreatedAt.UTC().Format(time.RFC3339), created, password, last,
+		f.User.IsStaff, f.User.Disabled)
+}
+
+// confirmErr prints who an email already belongs to and asks for the confirming flag.
+func confirmErr(w io.Writer, f domain.UserFacts, flag string) error {
+	fmt.Fprintln(w, "That email already belongs to this user:")
+	printFacts(w, f)
+	return fmt.Errorf("check who they are, then run again with %s %d to confirm", flag, f.User.ID)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -31,9 +32,28 @@ func TestRun_StaffCLI(t *testing.T) {
 	if err != nil || !regexp.MustCompile(`http://127\.0\.0\.1:9/set-password/[A-Za-z0-9_-]{43}`).MatchString(out) {
 		t.Fatalf("appoint-owner: %v %s", err, out)
 	}
+	// Alice exists: the CLI shows who she is and wants her id confirmed.
 	out, err = cli("staff", "create-account", "--org", "umbrella-corp", "--name", "Umbrella Labs", "--owner-email", "alice@umbrella.test")
+	m := regexp.MustCompile(`--confirm-owner (\d+)`).FindStringSubmatch(fmt.Sprint(err))
+	if err == nil || m == nil || !strings.Contains(out, "organisations: Umbrella Corp") || !strings.Contains(out, "own password: never set") {
+		t.Fatalf("create-account for an existing user without confirming: %v %s", err, out)
+	}
+	out, err = cli("staff", "create-account", "--org", "umbrella-corp", "--name", "Umbrella Labs", "--owner-email", "alice@umbrella.test", "--confirm-owner", m[1])
 	if err != nil || !strings.Contains(out, "/a/umbrella-labs/") || strings.Contains(out, "set-password") {
 		t.Fatalf("create-account for an existing user: %v %s", err, out)
+	}
+	if _, err := cli("staff", "appoint-owner", "--org", "umbrella-corp", "--email", "alice@umbrella.test"); err == nil ||
+		!strings.Contains(err.Error(), "--confirm-user "+m[1]) {
+		t.Fatalf("appoint-owner for an existing user without confirming: %v", err)
+	}
+	if out, err := cli("staff", "disable-user", "--email", "alice@umbrella.test"); err != nil || !strings.Contains(out, "is disabled") {
+		t.Fatalf("disable-user: %v %s", err, out)
+	}
+	if out, err := cli("staff", "show-user", "--email", "alice@umbrella.test"); err != nil || !strings.Contains(out, "disabled: true") {
+		t.Fatalf("show-user: %v %s", err, out)
+	}
+	if out, err := cli("staff", "enable-user", "--email", "alice@umbrella.test"); err != nil || !strings.Contains(out, "can sign in again") {
+		t.Fatalf("enable-user: %v %s", err, out)
 	}
 	if _, err := cli("staff", "create-account", "--org", "nope", "--name", "X", "--owner-email", "a@b.test"); err == nil {
 		t.Fatal("create-account in a missing organisation succeeded")

@@ -121,15 +121,17 @@ func (a *App) OrgUser(ctx context.Context, actor Actor, orgSlug string, userID i
 type OrgUserCreated struct {
 	Invited
 	// Existing is set, with an EINVALID error, when the email already belongs to a
-	// user; nothing was created. InOrganisation says whether they are listed here.
+	// user; nothing was created. InOrganisation says whether they are listed here: an
+	// existing user of another organisation is never added without their consent.
 	Existing       *domain.User
 	InOrganisation bool
 }
 
 // CreateOrgUser creates a user with a one-time set-password link and lists them in the
 // organisation. An email already used anywhere (in any case) is refused with
-// "Sorry, that user already exists", naming the existing user so the owner can open or
-// add them instead. Owners only. Audited.
+// "Sorry, that user already exists", naming the existing user: one listed here can be
+// opened; anyone else is never added here directly (they join an account only by
+// accepting an invitation). Owners only. Audited.
 func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fullName string) (OrgUserCreated, error) {
 	var res OrgUserCreated
 	name, err := cleanName("full_name", fullName, 120)
@@ -155,8 +157,10 @@ func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fu
 		} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 			return err
 		}
-		if res.Invited, err = a.findOrCreateUser(ctx, tx, email, name, "email"); err != nil {
-			if domain.ErrorCode(err) == domain.ECONFLICT { // created by someone else meanwhile
+		creator := Actor{UserID: actor.UserID, Email: actor.Email + ", owner of " + o.Name}
+		if res.Invited, err = a.findOrCreateUser(ctx, tx, creator, email, name, "email", 0); err != nil {
+			if domain.ErrorCode(err) == domain.ECONFLICT || err == ErrConfirmExisting { // created by someone else meanwhile
+				res.Invited = Invited{}
 				return domain.FieldError("email", "Sorry, that user already exists.")
 			}
 			return err
@@ -167,36 +171,6 @@ func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fu
 		return audit(ctx, tx, actor, "Users > Create > "+res.User.Email, res.User.Email, 0, o.ID)
 	})
 	return res, err
-}
-
-// AddExistingOrgUser lists an existing user (found by email) in the organisation, so
-// its owners can give them access. Owners only. Audited.
-func (a *App) AddExistingOrgUser(ctx context.Context, actor Actor, orgSlug, email string) (domain.User, error) {
-	var u domain.User
-	email, err := cleanEmail("email", email)
-	if err != nil {
-		return u, err
-	}
-	err = a.tx(ctx, func(tx *store.Tx) error {
-		o, err := tx.OwnedOrganisation(ctx, actor.UserID, orgSlug)
-		if err != nil {
-			return err
-		}
-		if u, err = tx.UserByEmail(ctx, email); err != nil {
-			if domain.ErrorCode(err) == domain.ENOTFOUND {
-				return domain.FieldError("email", "There is no user with that email.")
-			}
-			return err
-		}
-		if _, err := tx.OrgUser(ctx, o.ID, u.ID); err == nil {
-			return nil // already listed: nothing to do
-		}
-		if err := tx.AddOrganisationMember(ctx, o.ID, u.ID); err != nil {
-			return err
-		}
-		return audit(ctx, tx, actor, "Users > Add existing > "+u.Email, u.Email, 0, o.ID)
-	})
-	return u, err
 }
 
 // orgUserChange runs one change to a user of the organisation: the actor must own it
@@ -311,6 +285,16 @@ func (a *App) AddOrgUserOwner(ctx context.Context, actor Actor, orgSlug string, 
 			return err
 		} else if owner {
 			return domain.Errorf(domain.EINVALID, "%s already owns %s.", u.Email, t.Name)
+		}
+		// Someone this organisation does not alone hold joins another organisation only
+		// if they are already one of its users.
+		if t.ID != o.ID && !u.Managed {
+			if _, err := tx.OrgUser(ctx, t.ID, u.UserID); domain.ErrorCode(err) == domain.ENOTFOUND {
+				return domain.Errorf(domain.EINVALID, "%s is not one of %s's users, and also belongs to another organisation: "+
+					"they join %s only by accepting an invitation.", u.Email, t.Name, t.Name)
+			} else if err != nil {
+				return err
+			}
 		}
 		if err := tx.AddOrganisationOwner(ctx, t.ID, u.UserID); err != nil {
 			return err

@@ -66,7 +66,7 @@ func (a *App) ChangePassword(ctx context.Context, actor Actor, current, next, ke
 	}
 	var epoch int
 	err = a.tx(ctx, func(tx *store.Tx) error {
-		if err := tx.SetPasswordHash(ctx, actor.UserID, hash); err != nil {
+		if err := tx.SetOwnPassword(ctx, actor.UserID, hash, "their profile"); err != nil {
 			return err
 		}
 		if epoch, err = tx.BumpSessionEpoch(ctx, actor.UserID); err != nil {

@@ -42,20 +42,40 @@ func (a *App) EndOtherSessions(ctx context.Context, actor Actor, keep string) (i
 
 // EndOrgUserSessions signs a user of the organisation out everywhere: every session
 // row goes and their session epoch rises, so even a session in the middle of a request
-// ends on its next one. Owners only. Audited.
+// ends on its next one. Owners only, and only for users the organisation manages
+// (EFORBIDDEN otherwise: see notManaged). Audited.
 func (a *App) EndOrgUserSessions(ctx context.Context, actor Actor, orgSlug string, userID int64) (domain.OrgUser, int64, error) {
 	var out domain.OrgUser
 	var n int64
 	err := a.orgUserChange(ctx, actor, orgSlug, userID, func(tx *store.Tx, o domain.Organisation, u domain.OrgUser) error {
 		out = u
-		var err error
-		if n, err = tx.EndUserSessions(ctx, u.UserID, nil); err != nil {
-			return err
+		if !u.Managed {
+			return notManaged(u, o, "sign them out everywhere")
 		}
-		if _, err := tx.BumpSessionEpoch(ctx, u.UserID); err != nil {
+		var err error
+		if n, err = endAllSessions(ctx, tx, u.UserID); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, fmt.Sprintf("Users > Sign out everywhere > %s (%d sessions)", u.Email, n), u.Email, 0, o.ID)
 	})
 	return out, n, err
+}
+
+// endAllSessions deletes every session row of the user and raises their session epoch,
+// so a session in the middle of a request ends on its next one too.
+func endAllSessions(ctx context.Context, tx *store.Tx, userID int64) (int64, error) {
+	n, err := tx.EndUserSessions(ctx, userID, nil)
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.BumpSessionEpoch(ctx, userID)
+	return n, err
+}
+
+// notManaged refuses an action that reaches beyond the organisation's accounts on a
+// user it does not alone hold.
+func notManaged(u domain.OrgUser, o domain.Organisation, what string) error {
+	return domain.Errorf(domain.EFORBIDDEN, "%s also belongs to another organisation (or is Atrium staff), so only they or "+
+		"Atrium staff can %s. You can remove or deactivate their access to %s's accounts, which takes effect on their next request.",
+		u.Email, what, o.Name)
 }

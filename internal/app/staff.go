@@ -84,6 +84,9 @@ type NewAccountInput struct {
 	SeatLimit        int
 	OwnerEmail       string
 	OwnerName        string
+	// ConfirmOwnerID confirms an owner email that already belongs to a user: it must be
+	// that user's id (CreateAccount answers ErrConfirmExisting with who they are first).
+	ConfirmOwnerID int64
 }
 
 // Invited reports a user created on the way, with their one-time set-password link.
@@ -91,6 +94,25 @@ type Invited struct {
 	User            domain.User
 	Created         bool
 	SetPasswordLink string
+	// Existing, with ErrConfirmExisting, is who the email already belongs to: staff
+	// confirm before making that user an owner.
+	Existing *domain.UserFacts
+}
+
+// ErrConfirmExisting asks staff to confirm that an existing user, shown to them, is the
+// one they mean to make an owner: otherwise anyone who created a user under a future
+// customer's email would silently own what staff create for that customer.
+var ErrConfirmExisting = domain.FieldError("confirm", "That email already belongs to a user. Check who they are, then confirm.")
+
+// createdBy describes the actor as the creator of a user or a link.
+func (actor Actor) createdBy() string {
+	switch {
+	case actor.UserID == 0:
+		return "Atrium (" + actor.Email + ")"
+	case actor.IsStaff:
+		return "Atrium staff (" + actor.Email + ")"
+	}
+	return actor.Email
 }
 
 // CreateAccount creates an account in an organisation with its owner (staff only).
@@ -128,7 +150,7 @@ func (a *App) CreateAccount(ctx context.Context, actor Actor, in NewAccountInput
 		if err != nil {
 			return domain.FieldError("organisation", "Choose an existing organisation.")
 		}
-		if inv, err = a.findOrCreateUser(ctx, tx, in.OwnerEmail, in.OwnerName, "owner_email"); err != nil {
+		if inv, err = a.findOrCreateUser(ctx, tx, actor, in.OwnerEmail, in.OwnerName, "owner_email", in.ConfirmOwnerID); err != nil {
 			return err
 		}
 		acc, err = tx.CreateAccount(ctx, store.NewAccount{OrganisationID: o.ID, Slug: slug, Name: name, Plan: plan,
@@ -145,8 +167,10 @@ func (a *App) CreateAccount(ctx context.Context, actor Actor, in NewAccountInput
 }
 
 // AppointOrganisationOwner makes the user with email an owner of the organisation,
-// creating the user (with a set-password link) when missing (staff only). Audited.
-func (a *App) AppointOrganisationOwner(ctx context.Context, actor Actor, orgSlug, email, fullName string) (Invited, error) {
+// creating the user (with a set-password link) when missing (staff only). An email that
+// already belongs to a user needs confirmUserID to be that user's id: otherwise it
+// answers ErrConfirmExisting with who they are in Invited.Existing. Audited.
+func (a *App) AppointOrganisationOwner(ctx context.Context, actor Actor, orgSlug, email, fullName string, confirmUserID int64) (Invited, error) {
 	var inv Invited
 	if err := requireStaff(actor); err != nil {
 		return inv, err
@@ -156,8 +180,13 @@ func (a *App) AppointOrganisationOwner(ctx context.Context, actor Actor, orgSlug
 		if err != nil {
 			return domain.FieldError("organisation", "Choose an existing organisation.")
 		}
-		if inv, err = a.findOrCreateUser(ctx, tx, email, fullName, "email"); err != nil {
+		if inv, err = a.findOrCreateUser(ctx, tx, actor, email, fullName, "email", confirmUserID); err != nil {
 			return err
+		}
+		if owner, err := tx.IsOrganisationOwner(ctx, o.ID, inv.User.ID); err != nil {
+			return err
+		} else if owner {
+			return domain.FieldError("email", inv.User.Email+" already owns "+o.Name+".")
 		}
 		if err := tx.AddOrganisationOwner(ctx, o.ID, inv.User.ID); err != nil {
 			return err
@@ -167,19 +196,24 @@ func (a *App) AppointOrganisationOwner(ctx context.Context, actor Actor, orgSlug
 	return inv, err
 }
 
-// findOrCreateUser returns the user with email, creating them with a set-password link
-// when missing.
-func (a *App) findOrCreateUser(ctx context.Context, tx *store.Tx, email, fullName, field string) (Invited, error) {
+// findOrCreateUser returns the user with email when confirmUserID is their id, and
+// otherwise ErrConfirmExisting with who they are; a missing user is created with a
+// set-password link, recording actor as their creator.
+func (a *App) findOrCreateUser(ctx context.Context, tx *store.Tx, actor Actor, email, fullName, field string, confirmUserID int64) (Invited, error) {
 	email, err := cleanEmail(field, email)
 	if err != nil {
 		return Invited{}, err
 	}
-	u, err := tx.UserByEmail(ctx, email)
+	facts, err := tx.UserFactsByEmail(ctx, email)
 	if err == nil {
-		return Invited{User: u}, nil
+		if facts.User.ID != confirmUserID {
+			return Invited{User: facts.User, Existing: &facts}, ErrConfirmExisting
+		}
+		return Invited{User: facts.User}, nil
 	} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 		return Invited{}, err
 	}
+	var u domain.User
 	if fullName == "" {
 		fullName = email[:strings.IndexByte(email, '@')]
 	}
@@ -187,11 +221,11 @@ func (a *App) findOrCreateUser(ctx context.Context, tx *store.Tx, email, fullNam
 	if err != nil {
 		return Invited{}, err
 	}
-	if u, err = tx.CreateUser(ctx, email, name, "", false); err != nil {
+	if u, err = tx.CreatePendingUser(ctx, email, name, actor.createdBy()); err != nil {
 		return Invited{}, err
 	}
 	token, hash := auth.NewToken()
-	if err := tx.CreatePasswordToken(ctx, u.ID, hash, a.now().Add(SetPasswordTTL)); err != nil {
+	if err := tx.CreatePasswordToken(ctx, u.ID, hash, a.now().Add(SetPasswordTTL), actor.createdBy()); err != nil {
 		return Invited{}, err
 	}
 	return Invited{User: u, Created: true, SetPasswordLink: a.baseURL + "/set-password/" + token}, nil
@@ -218,13 +252,18 @@ func (a *App) SetPasswordWithToken(ctx context.Context, token, password, ip stri
 	}
 	var u domain.User
 	err = a.tx(ctx, func(tx *store.Tx) error {
-		if u, err = tx.UsePasswordToken(ctx, auth.HashToken(token)); err != nil {
+		var createdBy string
+		if u, createdBy, err = tx.UsePasswordToken(ctx, auth.HashToken(token)); err != nil {
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
 				return domain.Errorf(domain.ENOTFOUND, "This link is not valid. Ask for a new one.")
 			}
 			return err
 		}
-		if err := tx.SetPasswordHash(ctx, u.ID, hash); err != nil {
+		via := "a one-time link"
+		if createdBy != "" {
+			via += " created by " + createdBy
+		}
+		if err := tx.SetOwnPassword(ctx, u.ID, hash, via); err != nil {
 			return err
 		}
 		if _, err := tx.BumpSessionEpoch(ctx, u.ID); err != nil {

@@ -50,6 +50,28 @@ type OrgUser struct {
 	LastLoginAt *time.Time
 	Accounts    int  // active memberships in the organisation's accounts
 	Owner       bool // organisation owner
+	// Managed is true when the organisation alone holds the user: they belong to no
+	// other organisation and are not platform staff. Only then may its owners act on
+	// them beyond its accounts (sign them out everywhere, disable them).
+	Managed  bool
+	Disabled bool
+}
+
+// UserFacts is who a user is, as staff see them before appointing them to something:
+// where they belong, who created them and whether they ever chose their own password.
+type UserFacts struct {
+	User      User
+	CreatedAt time.Time
+	// CreatedBy says who created the user ("" when not recorded).
+	CreatedBy string
+	// HasPassword is false for users who never set one (SSO or a link not yet used).
+	HasPassword bool
+	// PasswordSetAt is when the user last set their own password (through a one-time
+	// link or on their profile), nil when never; PasswordSetVia says how.
+	PasswordSetAt  *time.Time
+	PasswordSetVia string
+	// Organisations are the names of the organisations the user belongs to or owns.
+	Organisations []string
 }
 
 // Grant is one row of a user's account access table.

@@ -42,24 +42,10 @@ func (s *Server) renderOrgUsers(w http.ResponseWriter, r *http.Request, status i
 
 // orgUsersCreate creates a user and lists them in the organisation, then opens their
 // page with their one-time set-password link. An email already in use re-renders the
-// form (422) offering that user's page, or to add them here (existing=1).
+// form (422) saying "Sorry, that user already exists": a user listed here can be
+// opened; anyone else is not added (they join by accepting an invitation).
 func (s *Server) orgUsersCreate(w http.ResponseWriter, r *http.Request) {
 	slug := chi.URLParam(r, "org")
-	if r.PostFormValue("existing") != "" {
-		u, err := s.app.AddExistingOrgUser(r.Context(), actor(r), slug, r.PostFormValue("email"))
-		if err != nil {
-			if e, ok := err.(*domain.Error); ok && e.Field != "" {
-				s.renderOrgUsers(w, r, http.StatusUnprocessableEntity, pages.OrgUserCreateForm{Open: true,
-					Email: r.PostFormValue("email"), EmailError: e.Message})
-				return
-			}
-			s.fail(w, r, err)
-			return
-		}
-		s.sessions.Put(r.Context(), "flash", u.Email+" is now one of this organisation's users. Give them access below.")
-		http.Redirect(w, r, "/org/"+slug+"/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
-		return
-	}
 	res, err := s.app.CreateOrgUser(r.Context(), actor(r), slug, r.PostFormValue("email"), r.PostFormValue("full_name"))
 	if err != nil {
 		e, ok := err.(*domain.Error)

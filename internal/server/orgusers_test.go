@@ -199,27 +199,27 @@ func TestOrgUsers_DuplicateEmail(t *testing.T) {
 	if !strings.Contains(body, `href="`+ouUser(w.OrgA, w.Agency)+`"`) {
 		t.Fatal("no link to the existing user's page")
 	}
-	// Only in another organisation: offer to add them here.
+	// Only in another organisation: refused, nothing added, and no way to add them.
 	res, body = c.post(ouPath(w.OrgA), url.Values{"full_name": {"Someone"}, "email": {strings.ToUpper(w.OwnerB.Email)}})
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Sorry, that user already exists") ||
-		!strings.Contains(body, `name="existing"`) {
-		t.Fatalf("duplicate from another organisation: %d, want 422 offering to add them", res.StatusCode)
+		!strings.Contains(body, "Nothing was added") || strings.Contains(body, `name="existing"`) {
+		t.Fatalf("duplicate from another organisation: %d, want 422 saying nothing was added", res.StatusCode)
+	}
+	// The old "add existing" form, forged: still nothing added.
+	res, _ = c.post(ouPath(w.OrgA), url.Values{"existing": {"1"}, "email": {w.OwnerB.Email}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("forged add-existing: %d, want 422", res.StatusCode)
 	}
 	if auditCount(t, e) != before {
 		t.Fatal("a refused creation changed something")
 	}
 	if res, _ := c.get(ouUser(w.OrgA, w.OwnerB)); res.StatusCode != http.StatusNotFound {
-		t.Fatalf("user of another organisation before adding: %d, want 404", res.StatusCode)
+		t.Fatalf("user of another organisation: %d, want 404", res.StatusCode)
 	}
-	res, _ = c.post(ouPath(w.OrgA), url.Values{"existing": {"1"}, "email": {w.OwnerB.Email}})
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != ouUser(w.OrgA, w.OwnerB) {
-		t.Fatalf("add existing: %d %s", res.StatusCode, res.Header.Get("Location"))
-	}
-	if res, _ := c.get(ouUser(w.OrgA, w.OwnerB)); res.StatusCode != http.StatusOK {
-		t.Fatalf("added user's page: %d", res.StatusCode)
-	}
-	if ouAudit(t, e, w.OrgA.ID, "Users > Add existing > "+w.OwnerB.Email) != 1 {
-		t.Fatal("no audit event for adding an existing user")
+	var listed bool
+	if err := e.Store.Pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM organisation_members
+		WHERE organisation_id = $1 AND user_id = $2)`, w.OrgA.ID, w.OwnerB.ID).Scan(&listed); err != nil || listed {
+		t.Fatalf("the other organisation's owner is listed in A (%v)", err)
 	}
 }
 
@@ -312,8 +312,8 @@ func TestOrgUsers_NonOwner404(t *testing.T) {
 		}
 		return nil
 	})
-	if n != 9 {
-		t.Fatalf("found %d /users routes, want 9", n)
+	if n != 11 {
+		t.Fatalf("found %d /users routes, want 11", n)
 	}
 	if auditCount(t, e) != before {
 		t.Fatal("a non-owner changed something")
@@ -437,8 +437,23 @@ func TestOrgUsers_OrganisationOwnerRoles(t *testing.T) {
 	if !strings.Contains(body, "+ Add role") || !strings.Contains(body, "Gamma") || strings.Contains(body, w.OrgB.Name+"</option>") {
 		t.Fatal("organisation tab should offer the actor's organisations only")
 	}
-	// Add the owner role of this organisation and of another the actor owns.
-	for _, o := range []domain.Organisation{w.OrgA, gamma} {
+	// Agency also belongs to organisation B: they may own A (they are one of its
+	// users) but never join Gamma without consent.
+	before := auditCount(t, e)
+	if res, body := c.post(ouUser(w.OrgA, w.Agency, "owner"), url.Values{"organisation": {gamma.Slug}}); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "only by accepting an invitation") {
+		t.Fatalf("owner of Gamma for a user of another organisation: %d, want 422", res.StatusCode)
+	}
+	if ok, _ := e.Store.IsOrganisationOwner(context.Background(), gamma.ID, w.Agency.ID); ok || auditCount(t, e) != before {
+		t.Fatal("a user of another organisation was added to Gamma")
+	}
+	// A user A alone holds may be given the owner role of Gamma too.
+	jane := ouNewcomer(t, e, w.OrgA)
+	if res, body := c.post(ouUser(w.OrgA, jane, "owner"), url.Values{"organisation": {gamma.Slug}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("owner of Gamma for a user A manages: %d\n%s", res.StatusCode, body)
+	}
+	// Add the owner role of this organisation.
+	for _, o := range []domain.Organisation{w.OrgA} {
 		res, body := c.post(ouUser(w.OrgA, w.Agency, "owner"), url.Values{"organisation": {o.Slug}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("add owner of %s: %d\n%s", o.Name, res.StatusCode, body)
@@ -457,8 +472,8 @@ func TestOrgUsers_OrganisationOwnerRoles(t *testing.T) {
 		!strings.Contains(body, "Choose one of the organisations you own.") {
 		t.Fatalf("owner role of a foreign organisation: %d", res.StatusCode)
 	}
-	// Remove Agency's role of Gamma, then of A.
-	for _, o := range []domain.Organisation{gamma, w.OrgA} {
+	// Remove Agency's role of A.
+	for _, o := range []domain.Organisation{w.OrgA} {
 		res, body := c.post(ouUser(w.OrgA, w.Agency, "owner", "remove"), url.Values{"organisation": {o.Slug}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("remove owner of %s: %d\n%s", o.Name, res.StatusCode, body)
@@ -468,7 +483,7 @@ func TestOrgUsers_OrganisationOwnerRoles(t *testing.T) {
 		t.Fatalf("former owner opens the Users page: %d, want 404", res.StatusCode)
 	}
 	// The last owner stays.
-	before := auditCount(t, e)
+	before = auditCount(t, e)
 	res, body := c.post(ouUser(w.OrgA, w.OwnerA, "owner", "remove"), url.Values{"organisation": {w.OrgA.Slug}})
 	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "is the last owner of "+w.OrgA.Name) {
 		t.Fatalf("removing the last owner: %d, want 409 with the reason", res.StatusCode)

@@ -78,7 +78,7 @@ func (s *Server) renderOrgUser(w http.ResponseWriter, r *http.Request, status in
 func (s *Server) orgUserResult(w http.ResponseWriter, r *http.Request, err error, tab, flash string, grantAccount, grantRole int64) {
 	if err != nil {
 		switch domain.ErrorCode(err) {
-		case domain.EINVALID, domain.EINVARIANT, domain.ECONFLICT:
+		case domain.EINVALID, domain.EINVARIANT, domain.ECONFLICT, domain.EFORBIDDEN:
 			s.renderOrgUser(w, r, ErrorStatus(err), tab, domain.ErrorMessage(err), grantAccount, grantRole)
 		default:
 			s.fail(w, r, err)
@@ -193,4 +193,29 @@ func (s *Server) orgUserEndSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.orgUserResult(w, r, err, r.PostFormValue("tab"), fmt.Sprintf("%s is signed out everywhere (%s).", u.Email, plural(n, "session ended", "sessions ended")), 0, 0)
+}
+
+// orgUserDisable disables a user the organisation manages: every request of theirs is
+// refused from the next one, and they cannot sign in.
+func (s *Server) orgUserDisable(w http.ResponseWriter, r *http.Request) {
+	s.orgUserSetDisabled(w, r, true)
+}
+
+// orgUserEnable lets a disabled user the organisation manages sign in again.
+func (s *Server) orgUserEnable(w http.ResponseWriter, r *http.Request) {
+	s.orgUserSetDisabled(w, r, false)
+}
+
+func (s *Server) orgUserSetDisabled(w http.ResponseWriter, r *http.Request, disabled bool) {
+	userID, err := orgUserID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := s.app.SetOrgUserDisabled(r.Context(), actor(r), chi.URLParam(r, "org"), userID, disabled)
+	flash := u.Email + " is disabled: they cannot sign in, and their sessions have ended."
+	if !disabled {
+		flash = u.Email + " can sign in again."
+	}
+	s.orgUserResult(w, r, err, r.PostFormValue("tab"), flash, 0, 0)
 }

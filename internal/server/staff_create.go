@@ -28,26 +28,43 @@ func (s *Server) staffCreateAccount(w http.ResponseWriter, r *http.Request) {
 			in.SeatLimit = -1
 		}
 	}
+	in.ConfirmOwnerID = formID(r, "confirm_user")
 	acc, inv, err := s.app.CreateAccount(r.Context(), actor(r), in)
+	form := func() pages.StaffProps {
+		return pages.StaffProps{CreateAccount: staffForm(r, err, "account_org", "account_name", "account_slug", "account_plan",
+			"account_seats", "account_owner_email", "account_owner_name")}
+	}
+	if inv.Existing != nil {
+		p := form()
+		p.Confirm = &pages.StaffConfirm{Facts: *inv.Existing, Action: "/staff/accounts", Form: p.CreateAccount,
+			What: "make them the owner of the new account " + r.PostFormValue("account_name")}
+		s.renderStaff(w, r, http.StatusOK, p)
+		return
+	}
 	if err == nil {
 		s.handOverLink(r, inv)
 	}
-	s.staffResult(w, r, err, func() pages.StaffProps {
-		return pages.StaffProps{CreateAccount: staffForm(r, err, "account_org", "account_name", "account_slug", "account_plan",
-			"account_seats", "account_owner_email", "account_owner_name")}
-	}, "Account "+acc.Name+" created, owned by "+inv.User.Email+".")
+	s.staffResult(w, r, err, form, "Account "+acc.Name+" created, owned by "+inv.User.Email+".")
 }
 
 // staffAppointOwner makes a user an organisation owner (created when missing).
 func (s *Server) staffAppointOwner(w http.ResponseWriter, r *http.Request) {
 	inv, err := s.app.AppointOrganisationOwner(r.Context(), actor(r), r.PostFormValue("owner_org"),
-		r.PostFormValue("owner_email"), r.PostFormValue("owner_name"))
+		r.PostFormValue("owner_email"), r.PostFormValue("owner_name"), formID(r, "confirm_user"))
+	form := func() pages.StaffProps {
+		return pages.StaffProps{AppointOwner: staffForm(r, err, "owner_org", "owner_email", "owner_name")}
+	}
+	if inv.Existing != nil {
+		p := form()
+		p.Confirm = &pages.StaffConfirm{Facts: *inv.Existing, Action: "/staff/owners", Form: p.AppointOwner,
+			What: "make them an owner of the organisation " + r.PostFormValue("owner_org")}
+		s.renderStaff(w, r, http.StatusOK, p)
+		return
+	}
 	if err == nil {
 		s.handOverLink(r, inv)
 	}
-	s.staffResult(w, r, err, func() pages.StaffProps {
-		return pages.StaffProps{AppointOwner: staffForm(r, err, "owner_org", "owner_email", "owner_name")}
-	}, inv.User.Email+" is now an owner of the organisation.")
+	s.staffResult(w, r, err, form, inv.User.Email+" is now an owner of the organisation.")
 }
 
 // staffUnlockSignIn forgets an email's failed password attempts.

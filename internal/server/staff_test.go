@@ -52,8 +52,26 @@ func TestStaffConsole_CreatesOrganisationAccountAndFirstOwner(t *testing.T) {
 	if link == "" {
 		t.Fatal("the console did not show the one-time link")
 	}
-	res, _ = c.post("/staff/accounts", url.Values{"account_org": {"initech"}, "account_name": {"Initech Sales"},
-		"account_plan": {"team"}, "account_seats": {"10"}, "account_owner_email": {"peter@initech.test"}})
+	// Peter exists now: staff are shown who that is and must confirm.
+	form := url.Values{"account_org": {"initech"}, "account_name": {"Initech Sales"},
+		"account_plan": {"team"}, "account_seats": {"10"}, "account_owner_email": {"peter@initech.test"}}
+	res, body = c.post("/staff/accounts", form)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "already has a user. Is this who you mean?") ||
+		!strings.Contains(body, "Peter Gibbons") || !strings.Contains(body, "Initech") || !strings.Contains(body, "Never set") ||
+		!strings.Contains(body, `name="confirm_user"`) {
+		t.Fatalf("create account for an existing email without confirming: %d\n%s", res.StatusCode, body)
+	}
+	var created int
+	if err := e.Store.Pool.QueryRow(ctx, `SELECT count(*) FROM accounts WHERE slug = 'initech-sales'`).Scan(&created); err != nil || created != 0 {
+		t.Fatalf("an account was created before confirming (%d, %v)", created, err)
+	}
+	peterID := regexp.MustCompile(`name="confirm_user" value="(\d+)"`).FindStringSubmatch(body)[1]
+	form.Set("confirm_user", "999999")
+	if res, _ = c.post("/staff/accounts", form); res.StatusCode != http.StatusOK {
+		t.Fatalf("confirming another user's id: %d, want the question again", res.StatusCode)
+	}
+	form.Set("confirm_user", peterID)
+	res, _ = c.post("/staff/accounts", form)
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("create account: %d", res.StatusCode)
 	}

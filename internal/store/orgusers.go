@@ -26,9 +26,17 @@ const OrgUsersPageSize = 50
 //
 // Search and no-search use two SQL texts so a cached generic plan never has to serve
 // both shapes.
-const orgUsersPageSQL = `
+// managedSQL is true when the organisation orgParam alone holds the user row alias u
+// (columns id and is_staff): not staff, and listed in (or owning) no other
+// organisation. Owning implies being listed, so one index probe decides.
+func managedSQL(u, orgParam string) string {
+	return `(NOT ` + u + `.is_staff AND NOT EXISTS (SELECT 1 FROM organisation_members x
+		WHERE x.user_id = ` + u + `.id AND x.organisation_id <> ` + orgParam + `))`
+}
+
+var orgUsersPageSQL = `
 WITH page AS (
-	SELECT u.id, u.full_name, u.email::text AS email, u.last_login_at
+	SELECT u.id, u.full_name, u.email::text AS email, u.last_login_at, u.is_staff, u.disabled
 	FROM organisation_members om
 	JOIN users u ON u.id = om.user_id
 	WHERE om.organisation_id = $1 %s
@@ -38,7 +46,8 @@ WITH page AS (
 SELECT p.id, p.full_name, p.email, p.last_login_at,
 	(SELECT count(*) FROM memberships m JOIN accounts a ON a.id = m.account_id
 	 WHERE m.user_id = p.id AND m.status = 'active' AND a.organisation_id = $1),
-	EXISTS (SELECT 1 FROM organisation_owners oo WHERE oo.organisation_id = $1 AND oo.user_id = p.id)
+	EXISTS (SELECT 1 FROM organisation_owners oo WHERE oo.organisation_id = $1 AND oo.user_id = p.id),
+	` + managedSQL("p", "$1") + `, p.disabled
 FROM page p
 ORDER BY lower(p.full_name), p.id`
 
@@ -60,7 +69,7 @@ func LikePattern(q string) string {
 
 func scanOrgUser(row pgx.CollectableRow) (domain.OrgUser, error) {
 	var u domain.OrgUser
-	return u, row.Scan(&u.UserID, &u.FullName, &u.Email, &u.LastLoginAt, &u.Accounts, &u.Owner)
+	return u, row.Scan(&u.UserID, &u.FullName, &u.Email, &u.LastLoginAt, &u.Accounts, &u.Owner, &u.Managed, &u.Disabled)
 }
 
 // OrgUsers returns one page (from 1) of the organisation's users by name, filtered by
@@ -84,7 +93,8 @@ func (q Q) OrgUser(ctx context.Context, orgID, userID int64) (domain.OrgUser, er
 	rows, _ := q.db.Query(ctx, `SELECT u.id, u.full_name, u.email::text, u.last_login_at,
 		(SELECT count(*) FROM memberships m JOIN accounts a ON a.id = m.account_id
 		 WHERE m.user_id = u.id AND m.status = 'active' AND a.organisation_id = $1),
-		EXISTS (SELECT 1 FROM organisation_owners oo WHERE oo.organisation_id = $1 AND oo.user_id = u.id)
+		EXISTS (SELECT 1 FROM organisation_owners oo WHERE oo.organisation_id = $1 AND oo.user_id = u.id),
+		`+managedSQL("u", "$1")+`, u.disabled
 		FROM organisation_members om JOIN users u ON u.id = om.user_id
 		WHERE om.organisation_id = $1 AND om.user_id = $2`, orgID, userID)
 	u, err := pgx.CollectExactlyOneRow(rows, scanOrgUser)

@@ -7,13 +7,14 @@ import (
 	"atrium/internal/domain"
 )
 
-// CreatePasswordToken stores the hash of a new set-password token for userID, ending any
-// older unused one (a newer token kills the older).
-func (q Q) CreatePasswordToken(ctx context.Context, userID int64, hash []byte, expires time.Time) error {
+// CreatePasswordToken stores the hash of a new set-password token for userID, made by
+// createdBy, ending any older unused one (a newer token kills the older).
+func (q Q) CreatePasswordToken(ctx context.Context, userID int64, hash []byte, expires time.Time, createdBy string) error {
 	if _, err := q.db.Exec(ctx, `UPDATE password_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL`, userID); err != nil {
 		return mapErr(err)
 	}
-	_, err := q.db.Exec(ctx, `INSERT INTO password_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`, hash, userID, expires)
+	_, err := q.db.Exec(ctx, `INSERT INTO password_tokens (token_hash, user_id, expires_at, created_by) VALUES ($1, $2, $3, $4)`,
+		hash, userID, expires, createdBy)
 	return mapErr(err)
 }
 
@@ -25,35 +26,44 @@ var (
 
 // PasswordTokenUser returns the user a set-password token belongs to without using it.
 func (q Q) PasswordTokenUser(ctx context.Context, hash []byte) (domain.User, error) {
+	u, _, err := q.passwordToken(ctx, hash)
+	return u, err
+}
+
+// passwordToken returns the user of a usable token and who created the token.
+func (q Q) passwordToken(ctx context.Context, hash []byte) (domain.User, string, error) {
 	var userID int64
 	var used *time.Time
 	var expires time.Time
-	err := q.db.QueryRow(ctx, `SELECT user_id, used_at, expires_at FROM password_tokens WHERE token_hash = $1`, hash).
-		Scan(&userID, &used, &expires)
+	var createdBy string
+	err := q.db.QueryRow(ctx, `SELECT user_id, used_at, expires_at, created_by FROM password_tokens WHERE token_hash = $1`, hash).
+		Scan(&userID, &used, &expires, &createdBy)
 	if err != nil {
-		return domain.User{}, mapErr(err)
+		return domain.User{}, "", mapErr(err)
 	}
 	if used != nil {
-		return domain.User{}, ErrTokenUsed
+		return domain.User{}, "", ErrTokenUsed
 	} else if time.Now().After(expires) {
-		return domain.User{}, ErrTokenExpired
+		return domain.User{}, "", ErrTokenExpired
 	}
-	return q.UserByID(ctx, userID)
+	u, err := q.UserByID(ctx, userID)
+	return u, createdBy, err
 }
 
-// UsePasswordToken marks a token used and returns its user; a used, expired or unknown
-// token gives an error and changes nothing. Call it inside a transaction.
-func (q Q) UsePasswordToken(ctx context.Context, hash []byte) (domain.User, error) {
-	u, err := q.PasswordTokenUser(ctx, hash)
+// UsePasswordToken marks a token used and returns its user and who created the token;
+// a used, expired or unknown token gives an error and changes nothing. Call it inside
+// a transaction.
+func (q Q) UsePasswordToken(ctx context.Context, hash []byte) (domain.User, string, error) {
+	u, createdBy, err := q.passwordToken(ctx, hash)
 	if err != nil {
-		return u, err
+		return u, "", err
 	}
 	tag, err := q.db.Exec(ctx, `UPDATE password_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL`, hash)
 	if err != nil {
-		return u, mapErr(err)
+		return u, "", mapErr(err)
 	}
 	if tag.RowsAffected() == 0 {
-		return u, ErrTokenUsed
+		return u, "", ErrTokenUsed
 	}
-	return u, nil
+	return u, createdBy, nil
 }

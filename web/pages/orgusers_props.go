@@ -27,7 +27,7 @@ type OrgUserCreateForm struct {
 	FullNameError string
 	EmailError    string
 	// Existing is the user who already has that email: the page offers to open them
-	// (InOrganisation) or to add them to this organisation.
+	// when they are listed here (InOrganisation), and says nothing was added otherwise.
 	Existing       *domain.User
 	InOrganisation bool
 	// Open shows the form unfolded (after an error).

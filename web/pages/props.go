@@ -85,6 +85,22 @@ type StaffProps struct {
 	// PlanError is the message of a refused plan change or reopening of PlanAccount.
 	PlanError   string
 	PlanAccount string
+	// Confirm asks staff to confirm that an owner email's existing user is the one
+	// they mean.
+	Confirm *StaffConfirm
+	// UserLookup is the find-a-user form; User the user found.
+	UserLookup StaffForm
+	User       *domain.UserFacts
+}
+
+// StaffConfirm shows who an email already belongs to and re-posts the form with their
+// id as confirm_user when staff confirm.
+type StaffConfirm struct {
+	Facts  domain.UserFacts
+	Action string
+	Form   StaffForm
+	// What says what confirming does ("make them an owner of …").
+	What string
 }
 
 // SetPasswordProps is the page behind a one-time set-password link.
