@@ -2,25 +2,10 @@ package app
 
 import (
 	"context"
-	"fmt"
 
 	"atrium/internal/domain"
 	"atrium/internal/store"
 )
-
-// canGrant refuses a role that holds a permission the granter lacks, and the Owner role
-// (ownership only moves by transfer).
-func canGrant(granter domain.PermissionSet, role domain.Role) error {
-	if role.ID == domain.OwnerRoleID {
-		return domain.FieldError("role", "Ownership cannot be granted; the owner transfers it from the members list.")
-	}
-	for _, p := range role.Permissions {
-		if !granter.Has(p) {
-			return domain.FieldError("role", fmt.Sprintf("You cannot grant %s: it includes %q, which your own role lacks.", role.Name, domain.PermissionLabel(p)))
-		}
-	}
-	return nil
-}
 
 // checkSeat refuses one more active member in a locked account when its plan allows
 // only the owner, or when active members plus pending invitations reach the limit.
@@ -39,7 +24,7 @@ func checkSeat(acc domain.Account) error {
 // the role must belong to the account, the granter must hold all its permissions, and a
 // seat must be free unless the user is already an active member. It returns the
 // membership as it was before ("" status when new) and the role.
-func grant(ctx context.Context, tx *store.Tx, granter domain.PermissionSet, accountID, userID, roleID int64) (domain.Member, domain.Role, error) {
+func grant(ctx context.Context, tx *store.Tx, granter reach, accountID, userID, roleID int64) (domain.Member, domain.Role, error) {
 	acc, err := tx.LockAccount(ctx, accountID)
 	if err != nil {
 		return domain.Member{}, domain.Role{}, err
@@ -58,6 +43,11 @@ func grant(ctx context.Context, tx *store.Tx, granter domain.PermissionSet, acco
 	if before.IsOwner() {
 		return before, role, domain.FieldError("role", "This user owns the account; transfer ownership first.")
 	}
+	if before.Status != "" && before.Status != domain.MembershipRemoved {
+		if err := checkCovers(ctx, tx, granter, acc.ID, before, "change the role of"); err != nil {
+			return before, role, err
+		}
+	}
 	if before.Status != domain.MembershipActive {
 		if err := checkSeat(acc); err != nil {
 			return before, role, err
@@ -75,12 +65,16 @@ func (a *App) Grant(ctx context.Context, actor Actor, access domain.Access, user
 	if !access.Permissions.Has(domain.PermMembersManage) {
 		return forbidden(domain.PermMembersManage)
 	}
+	caller, err := a.callerReach(ctx, access)
+	if err != nil {
+		return err
+	}
 	return a.tx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return err
 		}
-		_, role, err := grant(ctx, tx, access.Permissions, access.Account.ID, userID, roleID)
+		_, role, err := grant(ctx, tx, caller, access.Account.ID, userID, roleID)
 		if err != nil {
 			return err
 		}

@@ -74,15 +74,20 @@ func forbidden(p domain.Permission) error {
 
 // memberChange runs one change to a member of the caller's account: it re-checks the
 // permission, locks the account, loads the member (ENOTFOUND for anyone not in this
-// account, so other tenants' ids reveal nothing), runs fn and writes the audit event
-// fn describes.
+// account, so other tenants' ids reveal nothing), refuses a member whose reach lies
+// beyond the caller's own (EFORBIDDEN: nobody acts above their level), runs fn with the
+// caller's reach and writes the audit event fn describes.
 func (a *App) memberChange(ctx context.Context, actor Actor, access domain.Access, perm domain.Permission, userID int64,
-	fn func(tx *store.Tx, acc domain.Account, m domain.Member) (action string, err error)) (domain.Member, error) {
+	verb string, fn func(tx *store.Tx, acc domain.Account, m domain.Member, caller reach) (action string, err error)) (domain.Member, error) {
 	if !access.Permissions.Has(perm) {
 		return domain.Member{}, forbidden(perm)
 	}
+	caller, err := a.callerReach(ctx, access)
+	if err != nil {
+		return domain.Member{}, err
+	}
 	var m domain.Member
-	err := a.tx(ctx, func(tx *store.Tx) error {
+	err = a.tx(ctx, func(tx *store.Tx) error {
 		acc, err := tx.LockAccount(ctx, access.Account.ID)
 		if err != nil {
 			return err
@@ -90,7 +95,10 @@ func (a *App) memberChange(ctx context.Context, actor Actor, access domain.Acces
 		if m, err = tx.Member(ctx, acc.ID, userID); err != nil || m.Status == domain.MembershipRemoved {
 			return domain.Errorf(domain.ENOTFOUND, "That user is not a member of this account.")
 		}
-		action, err := fn(tx, acc, m)
+		if err := checkCovers(ctx, tx, caller, acc.ID, m, verb); err != nil {
+			return err
+		}
+		action, err := fn(tx, acc, m, caller)
 		if err != nil {
 			return err
 		}
@@ -103,7 +111,7 @@ func (a *App) memberChange(ctx context.Context, actor Actor, access domain.Acces
 // owner's role changes only by transfer; nobody grants permissions they lack. Takes
 // effect on the member's next request.
 func (a *App) ChangeRole(ctx context.Context, actor Actor, access domain.Access, userID, roleID int64) (domain.Member, error) {
-	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, func(tx *store.Tx, acc domain.Account, m domain.Member) (string, error) {
+	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, "change the role of", func(tx *store.Tx, acc domain.Account, m domain.Member, caller reach) (string, error) {
 		if m.IsOwner() {
 			return "", domain.Errorf(domain.EINVALID, "The owner's role changes only by transferring ownership.")
 		}
@@ -111,7 +119,7 @@ func (a *App) ChangeRole(ctx context.Context, actor Actor, access domain.Access,
 		if err != nil {
 			return "", domain.FieldError("role", "Choose one of this account's roles.")
 		}
-		if err := canGrant(access.Permissions, role); err != nil {
+		if err := canGrant(caller, role); err != nil {
 			return "", err
 		}
 		if role.ID == m.RoleID {
@@ -127,7 +135,7 @@ func (a *App) ChangeRole(ctx context.Context, actor Actor, access domain.Access,
 // Deactivate ends a member's access on their very next request; the row stays so they
 // are told their access was revoked. Not the owner.
 func (a *App) Deactivate(ctx context.Context, actor Actor, access domain.Access, userID int64) (domain.Member, error) {
-	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, func(tx *store.Tx, acc domain.Account, m domain.Member) (string, error) {
+	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, "deactivate", func(tx *store.Tx, acc domain.Account, m domain.Member, _ reach) (string, error) {
 		if m.IsOwner() {
 			return "", domain.Errorf(domain.EINVALID, "The owner cannot be deactivated.")
 		}
@@ -140,7 +148,7 @@ func (a *App) Deactivate(ctx context.Context, actor Actor, access domain.Access,
 
 // Reactivate restores a deactivated member, if a seat is free.
 func (a *App) Reactivate(ctx context.Context, actor Actor, access domain.Access, userID int64) (domain.Member, error) {
-	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, func(tx *store.Tx, acc domain.Account, m domain.Member) (string, error) {
+	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, "reactivate", func(tx *store.Tx, acc domain.Account, m domain.Member, _ reach) (string, error) {
 		if m.Status != domain.MembershipDeactivated {
 			return "", domain.Errorf(domain.EINVALID, "%s is already active.", m.FullName)
 		}
@@ -154,7 +162,7 @@ func (a *App) Reactivate(ctx context.Context, actor Actor, access domain.Access,
 // Remove ends a membership at once and for good (it can be granted again later as a
 // new grant). Not the owner.
 func (a *App) Remove(ctx context.Context, actor Actor, access domain.Access, userID int64) (domain.Member, error) {
-	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, func(tx *store.Tx, acc domain.Account, m domain.Member) (string, error) {
+	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, "remove", func(tx *store.Tx, acc domain.Account, m domain.Member, _ reach) (string, error) {
 		if m.IsOwner() {
 			return "", domain.Errorf(domain.EINVALID, "The owner cannot be removed; transfer ownership first.")
 		}
@@ -168,7 +176,7 @@ func (a *App) Remove(ctx context.Context, actor Actor, access domain.Access, use
 // TransferOwnership makes an active member the owner; the old owner becomes an
 // Administrator. Only the owner may (account.transfer).
 func (a *App) TransferOwnership(ctx context.Context, actor Actor, access domain.Access, userID int64) (domain.Member, error) {
-	return a.memberChange(ctx, actor, access, domain.PermOwnershipTransfer, userID, func(tx *store.Tx, acc domain.Account, m domain.Member) (string, error) {
+	return a.memberChange(ctx, actor, access, domain.PermOwnershipTransfer, userID, "make owner", func(tx *store.Tx, acc domain.Account, m domain.Member, _ reach) (string, error) {
 		if m.IsOwner() {
 			return "", domain.Errorf(domain.EINVALID, "%s already owns this account.", m.FullName)
 		}
@@ -268,9 +276,16 @@ func (a *App) SetPlan(ctx context.Context, actor Actor, slug, plan string, seats
 // LimitToLists limits a List manager to chosen lists of the account (none chosen: all
 // lists). Needs members.manage; lists of other accounts are ignored. Audited.
 func (a *App) LimitToLists(ctx context.Context, actor Actor, access domain.Access, userID int64, listIDs []int64) (domain.Member, error) {
-	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, func(tx *store.Tx, acc domain.Account, m domain.Member) (string, error) {
+	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, "change the lists of", func(tx *store.Tx, acc domain.Account, m domain.Member, caller reach) (string, error) {
 		if m.RoleID != domain.ListManagerRoleID {
 			return "", domain.Errorf(domain.EINVALID, "Only a List manager can be limited to chosen lists.")
+		}
+		role, err := tx.RoleForAccount(ctx, acc.ID, m.RoleID)
+		if err != nil {
+			return "", err
+		}
+		if err := caller.covers(roleReach(role).limitLists(listIDs), "give these lists to", m.FullName); err != nil {
+			return "", err
 		}
 		if err := tx.SetMemberScope(ctx, acc.ID, m.UserID, listIDs); err != nil {
 			return "", err

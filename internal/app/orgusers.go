@@ -12,10 +12,11 @@ import (
 // them, and give or take access to the organisation's accounts. Owners act there with
 // the permissions of an Administrator; anyone else gets ENOTFOUND.
 
-// orgOwnerPerms are what an organisation owner may grant in its accounts.
-func orgOwnerPerms() domain.PermissionSet {
+// orgOwnerReach is what an organisation owner may grant in its accounts: an
+// Administrator's permissions over everything.
+func orgOwnerReach() reach {
 	r, _ := domain.PredefinedRoleByID(domain.AdministratorRoleID)
-	return domain.NewPermissionSet(r.Permissions)
+	return unlimited(domain.NewPermissionSet(r.Permissions))
 }
 
 // OrgUsersPage is one page of an organisation's Users page.
@@ -211,7 +212,7 @@ func (a *App) GrantOrgUserAccess(ctx context.Context, actor Actor, orgSlug strin
 		if err != nil || acc.Status != domain.AccountActive {
 			return domain.FieldError("account", "Choose one of this organisation's open accounts.")
 		}
-		before, role, err := grant(ctx, tx, orgOwnerPerms(), acc.ID, u.UserID, roleID)
+		before, role, err := grant(ctx, tx, orgOwnerReach(), acc.ID, u.UserID, roleID)
 		if err != nil {
 			return err
 		}

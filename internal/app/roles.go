@@ -20,13 +20,18 @@ type RoleInput struct {
 	Campaigns   []string
 }
 
-// RolesView is what the roles page shows.
+// RolesView is what the roles page shows, with what the caller may do there.
 type RolesView struct {
 	Predefined []domain.Role
 	Custom     []domain.Role
 	// Choices are the account's lists and campaigns a role may be limited to; loaded
 	// only for callers holding roles.manage.
 	Choices []domain.ScopeItem
+	// CanManage is true when the caller may create, edit and delete custom roles.
+	CanManage bool
+	// Reassign maps each custom role still held by members to the roles the caller may
+	// move them to before deleting it (only for callers who may also manage members).
+	Reassign map[int64][]domain.Role
 }
 
 // RoleView is one custom role on its edit page.
@@ -53,9 +58,23 @@ func (a *App) Roles(ctx context.Context, access domain.Access) (RolesView, error
 			v.Custom = append(v.Custom, r)
 		}
 	}
-	if access.Permissions.Has(domain.PermRolesManage) {
-		if v.Choices, err = a.store.ScopeChoices(ctx, access.Account.ID); err != nil {
+	v.CanManage = access.Permissions.Has(domain.PermRolesManage)
+	if !v.CanManage {
+		return v, nil
+	}
+	if v.Choices, err = a.store.ScopeChoices(ctx, access.Account.ID); err != nil {
+		return v, err
+	}
+	if access.Permissions.Has(domain.PermMembersManage) {
+		caller, err := a.callerReach(ctx, access)
+		if err != nil {
 			return v, err
+		}
+		v.Reassign = map[int64][]domain.Role{}
+		for _, c := range v.Custom {
+			if c.Members > 0 {
+				v.Reassign[c.ID] = grantableRoles(caller, roles, c.ID)
+			}
 		}
 	}
 	return v, nil
@@ -86,7 +105,11 @@ func (a *App) CreateRole(ctx context.Context, actor Actor, access domain.Access,
 	if !access.Permissions.Has(domain.PermRolesManage) {
 		return domain.Role{}, rolesLack(domain.PermRolesManage)
 	}
-	c, err := cleanRole(access.Permissions, in)
+	caller, err := a.callerReach(ctx, access)
+	if err != nil {
+		return domain.Role{}, err
+	}
+	c, err := cleanRole(caller, in)
 	if err != nil {
 		return domain.Role{}, err
 	}
@@ -118,8 +141,12 @@ func (a *App) UpdateRole(ctx context.Context, actor Actor, access domain.Access,
 	if !access.Permissions.Has(domain.PermRolesManage) {
 		return domain.Role{}, rolesLack(domain.PermRolesManage)
 	}
+	caller, err := a.callerReach(ctx, access)
+	if err != nil {
+		return domain.Role{}, err
+	}
 	var r domain.Role
-	err := a.tx(ctx, func(tx *store.Tx) error {
+	err = a.tx(ctx, func(tx *store.Tx) error {
 		acc, err := tx.LockAccount(ctx, access.Account.ID)
 		if err != nil {
 			return err
@@ -128,10 +155,10 @@ func (a *App) UpdateRole(ctx context.Context, actor Actor, access domain.Access,
 		if err != nil {
 			return err
 		}
-		if err := coversRole(access.Permissions, before, "change"); err != nil {
+		if err := caller.covers(roleReach(before), "change", before.Name); err != nil {
 			return err
 		}
-		c, err := cleanRole(access.Permissions, in)
+		c, err := cleanRole(caller, in)
 		if err != nil {
 			return err
 		}
@@ -163,11 +190,15 @@ func (a *App) DeleteRole(ctx context.Context, actor Actor, access domain.Access,
 	if !access.Permissions.Has(domain.PermRolesManage) {
 		return domain.Role{}, 0, rolesLack(domain.PermRolesManage)
 	}
+	caller, err := a.callerReach(ctx, access)
+	if err != nil {
+		return domain.Role{}, 0, err
+	}
 	var (
 		r     domain.Role
 		moved int
 	)
-	err := a.tx(ctx, func(tx *store.Tx) error {
+	err = a.tx(ctx, func(tx *store.Tx) error {
 		acc, err := tx.LockAccount(ctx, access.Account.ID)
 		if err != nil {
 			return err
@@ -175,7 +206,7 @@ func (a *App) DeleteRole(ctx context.Context, actor Actor, access domain.Access,
 		if r, err = loadCustomRole(ctx, &tx.Q, acc.ID, roleID); err != nil {
 			return err
 		}
-		if err := coversRole(access.Permissions, r, "delete"); err != nil {
+		if err := caller.covers(roleReach(r), "delete", r.Name); err != nil {
 			return err
 		}
 		n, err := tx.RoleHolders(ctx, acc.ID, r.ID)
@@ -193,7 +224,7 @@ func (a *App) DeleteRole(ctx context.Context, actor Actor, access domain.Access,
 			if err != nil || to.ID == r.ID {
 				return domain.FieldError("reassign", "Choose another role of this account for its members.")
 			}
-			if err := canGrant(access.Permissions, to); err != nil {
+			if err := canGrant(caller, to); err != nil {
 				return err
 			}
 			if moved, err = tx.MoveRoleHolders(ctx, acc.ID, r.ID, to.ID); err != nil {
@@ -211,12 +242,12 @@ func (a *App) DeleteRole(ctx context.Context, actor Actor, access domain.Access,
 	return r, moved, err
 }
 
-// GrantableRoles are the roles of the account, other than Owner and except, that a
-// caller holding perms may give: the targets offered when reassigning members.
-func GrantableRoles(perms domain.PermissionSet, roles []domain.Role, except int64) []domain.Role {
+// grantableRoles are the roles of the account, other than Owner and except, that a
+// caller of that reach may give: the targets offered when reassigning members.
+func grantableRoles(caller reach, roles []domain.Role, except int64) []domain.Role {
 	var out []domain.Role
 	for _, r := range roles {
-		if r.ID != except && canGrant(perms, r) == nil {
+		if r.ID != except && canGrant(caller, r) == nil {
 			out = append(out, r)
 		}
 	}
@@ -241,8 +272,11 @@ type cleanedRole struct {
 	campaigns []int64
 }
 
-// cleanRole checks a role form against the catalogue and the caller's permissions.
-func cleanRole(caller domain.PermissionSet, in RoleInput) (cleanedRole, error) {
+// cleanRole checks a role form against the catalogue and the caller's reach: the role
+// may hold only permissions the caller holds, and reach no list or campaign beyond the
+// caller's (a scoped caller's role must be scoped within theirs: dropping a scope is
+// widening).
+func cleanRole(caller reach, in RoleInput) (cleanedRole, error) {
 	var c cleanedRole
 	var err error
 	if c.name, err = cleanName("name", in.Name, 60); err != nil {
@@ -265,7 +299,7 @@ func cleanRole(caller domain.PermissionSet, in RoleInput) (cleanedRole, error) {
 		if !AllowedInCustomRole(p) {
 			return c, domain.FieldError("permissions", fmt.Sprintf("Custom roles cannot include %q: only the Owner holds it.", domain.PermissionLabel(p)))
 		}
-		if !caller.Has(p) {
+		if !caller.perms.Has(p) {
 			return c, domain.FieldError("permissions", fmt.Sprintf("You cannot give a role %q (%s): your own role lacks it.", domain.PermissionLabel(p), p))
 		}
 	}
@@ -273,8 +307,13 @@ func cleanRole(caller domain.PermissionSet, in RoleInput) (cleanedRole, error) {
 	if c.lists, err = parseScopeIDs(in.Lists); err != nil {
 		return c, err
 	}
-	c.campaigns, err = parseScopeIDs(in.Campaigns)
-	return c, err
+	if c.campaigns, err = parseScopeIDs(in.Campaigns); err != nil {
+		return c, err
+	}
+	if err := caller.covers(reach{perms: domain.NewPermissionSet(perms), lists: c.lists, campaigns: c.campaigns}, "save", "this role"); err != nil {
+		return c, domain.FieldError("scope", domain.ErrorMessage(err))
+	}
+	return c, nil
 }
 
 func parseScopeIDs(raw []string) ([]int64, error) {
@@ -300,16 +339,6 @@ func loadCustomRole(ctx context.Context, q *store.Q, accountID, roleID int64) (d
 		return r, domain.Errorf(domain.ENOTFOUND, "That role is not one of this account's custom roles.")
 	}
 	return r, err
-}
-
-// coversRole refuses to change or delete a role holding a permission the caller lacks.
-func coversRole(caller domain.PermissionSet, r domain.Role, verb string) error {
-	for _, p := range r.Permissions {
-		if !caller.Has(p) {
-			return domain.Errorf(domain.EFORBIDDEN, "You cannot %s %s: it includes %q, which your own role lacks.", verb, r.Name, domain.PermissionLabel(p))
-		}
-	}
-	return nil
 }
 
 // roleNameTaken turns the unique-name violation into a form error on the name.

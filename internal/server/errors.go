@@ -9,6 +9,24 @@ import (
 	"atrium/web/pages"
 )
 
+// errBadForm answers a request body that cannot be read as a form. It is never taken
+// for an empty form: an empty scope would mean "all lists".
+var errBadForm = domain.Errorf(domain.EINVALID, "The form could not be read. Please reload the page and try again.")
+
+// parseForms reads every form body before routing, so a body that fails to parse is
+// refused (422) and never reaches a handler as empty values.
+func (s *Server) parseForms(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			if err := r.ParseForm(); err != nil {
+				s.fail(w, r, errBadForm)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // statusOf is the one table turning error codes into HTTP statuses.
 var statusOf = map[string]int{
 	domain.EINVALID:      http.StatusUnprocessableEntity,

@@ -128,6 +128,25 @@ func (c *client) do(method, path string, form url.Values, header ...string) (*ht
 	return res, string(b)
 }
 
+// raw sends a same-origin form request whose body is sent exactly as given.
+func (c *client) raw(method, path, body string) (*http.Response, string) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.e.URL+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", c.e.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	res, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
 func (c *client) get(path string) (*http.Response, string) { return c.do(http.MethodGet, path, nil) }
 
 func (c *client) post(path string, form url.Values) (*http.Response, string) {

@@ -71,7 +71,10 @@ func (s *Server) membersTransfer(w http.ResponseWriter, r *http.Request) {
 
 // membersScope limits a List manager to chosen lists (members.manage).
 func (s *Server) membersScope(w http.ResponseWriter, r *http.Request) {
-	_ = r.ParseForm()
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, errBadForm)
+		return
+	}
 	var ids []int64
 	for _, v := range r.PostForm["list"] {
 		id, err := strconv.ParseInt(v, 10, 64)

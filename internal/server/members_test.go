@@ -148,8 +148,8 @@ func TestMembers_BadInputChangesNothing(t *testing.T) {
 		{memberPath(w.AccA1, w.Viewer, "role"), url.Values{"role": {fmt.Sprint(domain.ViewerRoleID)}}, http.StatusUnprocessableEntity},
 		{memberPath(w.AccA1, w.OwnerB, "deactivate"), url.Values{}, http.StatusNotFound}, // another tenant's user
 		{"/a/" + w.AccA1.Slug + "/members/not-a-number/remove", url.Values{}, http.StatusNotFound},
-		{memberPath(w.AccA1, w.OwnerA, "deactivate"), url.Values{}, http.StatusUnprocessableEntity},    // the owner
-		{memberPath(w.AccA1, w.OwnerA, "remove"), url.Values{}, http.StatusUnprocessableEntity},        // the owner
+		{memberPath(w.AccA1, w.OwnerA, "deactivate"), url.Values{}, http.StatusForbidden},              // the owner: above an administrator
+		{memberPath(w.AccA1, w.OwnerA, "remove"), url.Values{}, http.StatusForbidden},                  // the owner: above an administrator
 		{memberPath(w.AccA1, w.Viewer, "transfer"), url.Values{}, http.StatusForbidden},                // not the owner
 		{"/a/" + w.AccA1.Slug + "/close", url.Values{"confirm": {w.AccA1.Name}}, http.StatusForbidden}, // not the owner
 	}

@@ -13,7 +13,11 @@ import (
 // page with its messages (422).
 func (s *Server) rolesCreate(w http.ResponseWriter, r *http.Request) {
 	access := currentAccess(r)
-	in := roleInput(r)
+	in, err := roleInput(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	role, err := s.app.CreateRole(r.Context(), actor(r), access, in)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {
@@ -76,7 +80,11 @@ func (s *Server) roleUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	in := roleInput(r)
+	in, err := roleInput(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	role, err := s.app.UpdateRole(r.Context(), actor(r), access, id, in)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {

@@ -30,27 +30,19 @@ func (s *Server) renderRoles(w http.ResponseWriter, r *http.Request, status int,
 		s.fail(w, r, err)
 		return
 	}
-	canManage := access.Permissions.Has(domain.PermRolesManage)
-	reassign := map[int64][]domain.Role{}
-	if canManage && access.Permissions.Has(domain.PermMembersManage) {
-		all := make([]domain.Role, 0, len(view.Predefined)+len(view.Custom))
-		all = append(append(all, view.Predefined...), view.Custom...)
-		for _, c := range view.Custom {
-			if c.Members > 0 {
-				reassign[c.ID] = app.GrantableRoles(access.Permissions, all, c.ID)
-			}
-		}
-	}
 	s.render(w, r, status, pages.Roles(pages.RolesProps{Shell: sh, Slug: access.Account.Slug, Predefined: view.Predefined,
-		Custom: view.Custom, CanManage: canManage, Caller: access.Permissions, Choices: view.Choices, Form: form,
-		Error: errMsg, Reassign: reassign}))
+		Custom: view.Custom, CanManage: view.CanManage, Caller: access.Permissions, Choices: view.Choices, Form: form,
+		Error: errMsg, Reassign: view.Reassign}))
 }
 
-// roleInput reads the create and edit role form.
-func roleInput(r *http.Request) app.RoleInput {
-	_ = r.ParseForm()
+// roleInput reads the create and edit role form. A body that fails to parse is an
+// error, never an empty scope (which would mean "all lists").
+func roleInput(r *http.Request) (app.RoleInput, error) {
+	if err := r.ParseForm(); err != nil {
+		return app.RoleInput{}, errBadForm
+	}
 	return app.RoleInput{Name: r.PostForm.Get("name"), Permissions: r.PostForm["permissions"],
-		Lists: r.PostForm["lists"], Campaigns: r.PostForm["campaigns"]}
+		Lists: r.PostForm["lists"], Campaigns: r.PostForm["campaigns"]}, nil
 }
 
 // roleFormOf turns submitted input back into form values for a re-render.
