@@ -52,7 +52,9 @@ func (w *writeCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.T
 
 func (w *writeCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
-func newEnv(t testing.TB) *env {
+// newEnv starts a server over a fresh database. Its log is discarded, or written at
+// every level to logTo when given.
+func newEnv(t testing.TB, logTo ...io.Writer) *env {
 	t.Helper()
 	_, dbURL := pgtest.New(t)
 	pcfg, err := pgxpool.ParseConfig(dbURL)
@@ -75,6 +77,9 @@ func newEnv(t testing.TB) *env {
 	st := store.New(pool)
 	a := app.New(st, auth.NewHasher(pgtest.FastParams, 2), base)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if len(logTo) > 0 {
+		log = slog.New(slog.NewTextHandler(io.MultiWriter(logTo...), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	srv, h := server.New(a, cfg, log, func() (bool, error) { return store.Pending(context.Background(), pool) })
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = hs.Serve(ln) }()

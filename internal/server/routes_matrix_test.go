@@ -8,28 +8,29 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"atrium/internal/auth"
 	"atrium/internal/domain"
 	"atrium/internal/pgtest"
 	"atrium/internal/server"
 )
 
-// TestRouteMatrix walks every registered route and calls it as each predefined role,
-// as a member of another tenant and signed out; the expected status comes from the
-// route's declared guard and the permission catalogue, never from a hand-made list.
-func TestRouteMatrix(t *testing.T) {
-	e := newEnv(t)
-	w := e.world()
-	ctx := context.Background()
-	guards := e.Server.Guards()
-	routes, ok := e.Server.Routes().(chi.Routes)
+// matrixRoute is one registered method and pattern.
+type matrixRoute struct{ method, pattern string }
+
+// walkRoutes lists every route of the real router but the static files, failing the
+// test for a route registered without a guard.
+func walkRoutes(t *testing.T, s *server.Server) []matrixRoute {
+	t.Helper()
+	guards := s.Guards()
+	routes, ok := s.Routes().(chi.Routes)
 	if !ok {
 		t.Fatal("not a chi router")
 	}
-	type route struct{ method, pattern string }
-	var all []route
+	var all []matrixRoute
 	err := chi.Walk(routes, func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		if pattern == "/static/*" {
 			return nil
@@ -37,15 +38,47 @@ func TestRouteMatrix(t *testing.T) {
 		if _, ok := guards[method+" "+pattern]; !ok {
 			t.Errorf("%s %s has no declared guard", method, pattern)
 		}
-		all = append(all, route{method, pattern})
+		all = append(all, matrixRoute{method, pattern})
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return all
+}
+
+// matrixObjects are the objects a route's URL names. Each permitted call gets fresh
+// ones, so an earlier call (a role deleted, a member removed, a campaign published)
+// never leaves a later call with a stale id: a permitted caller naming an object that
+// exists must never get 404 or 409.
+type matrixObjects struct {
+	target               domain.User // a Viewer of account A1, listed in organisation A
+	role, campaign, list int64       // of account A1
+	session              int64       // another session of the caller
+	token                string      // of a valid set-password link
+	accountSlug, orgSlug string
+}
+
+func (o matrixObjects) path(pattern string) string {
+	return strings.NewReplacer("{account}", o.accountSlug, "{org}", o.orgSlug, "{user}", fmt.Sprint(o.target.ID),
+		"{role}", fmt.Sprint(o.role), "{campaign}", fmt.Sprint(o.campaign), "{list}", fmt.Sprint(o.list),
+		"{session}", fmt.Sprint(o.session), "{token}", o.token).Replace(pattern)
+}
+
+// TestRouteMatrix walks every registered route and calls it as each predefined role,
+// as an organisation owner, as staff, as a plain user, as a member of another tenant
+// and signed out. Who is refused comes from the route's declared guard (itself pinned
+// by TestRouteGuardsGolden); a caller the guard admits must get 2xx, 3xx or 422 (an
+// empty form is bad input), never 403, 404, 409 or 5xx.
+func TestRouteMatrix(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	ctx := context.Background()
+	guards := e.Server.Guards()
+	all := walkRoutes(t, e.Server)
 	// GETs first; ownership transfer and closing last, so earlier calls see the roles
-	// as granted.
-	weight := func(r route) int {
+	// as granted and the account open.
+	weight := func(r matrixRoute) int {
 		switch {
 		case strings.HasSuffix(r.pattern, "/transfer"):
 			return 3
@@ -58,17 +91,57 @@ func TestRouteMatrix(t *testing.T) {
 	}
 	sort.SliceStable(all, func(i, j int) bool { return weight(all[i]) < weight(all[j]) })
 
-	// Objects inside account A1 that routes can name.
-	var roleID, campaignID, listID int64
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	must(e.Store.Pool.QueryRow(ctx, `INSERT INTO roles (account_id, name) VALUES ($1, 'Matrix role') RETURNING id`, w.AccA1.ID).Scan(&roleID))
-	must(e.Store.Pool.QueryRow(ctx, `INSERT INTO campaigns (account_id, name) VALUES ($1, 'Matrix campaign') RETURNING id`, w.AccA1.ID).Scan(&campaignID))
-	must(e.Store.Pool.QueryRow(ctx, `INSERT INTO lists (account_id, name) VALUES ($1, 'Matrix list') RETURNING id`, w.AccA1.ID).Scan(&listID))
+	// fresh makes new objects for one call by caller, signing the caller in once more
+	// for a session of theirs to end.
+	fresh := func(caller domain.User) matrixObjects {
+		t.Helper()
+		o := matrixObjects{accountSlug: w.AccA1.Slug, orgSlug: w.OrgA.Slug}
+		o.target = pgtest.MustUser(t, e.Store, pgtest.Unique("target")+"@a.test")
+		pgtest.MustGrant(t, e.Store, w.AccA1, o.target, domain.ViewerRoleID)
+		must(e.Store.Pool.QueryRow(ctx, `INSERT INTO roles (account_id, name) VALUES ($1, $2) RETURNING id`, w.AccA1.ID, pgtest.Unique("Matrix role")).Scan(&o.role))
+		must(e.Store.Pool.QueryRow(ctx, `INSERT INTO campaigns (account_id, name) VALUES ($1, $2) RETURNING id`, w.AccA1.ID, pgtest.Unique("Matrix campaign")).Scan(&o.campaign))
+		must(e.Store.Pool.QueryRow(ctx, `INSERT INTO lists (account_id, name) VALUES ($1, $2) RETURNING id`, w.AccA1.ID, pgtest.Unique("Matrix list")).Scan(&o.list))
+		if caller.ID != 0 {
+			other := e.client()
+			other.login(caller.Email, pgtest.Password)
+			must(e.Store.Pool.QueryRow(ctx, `SELECT id FROM sessions WHERE token_hash = $1`, auth.HashToken(other.sessionCookie().Value)).Scan(&o.session))
+		}
+		token, hash := auth.NewToken()
+		must(e.Store.CreatePasswordToken(ctx, o.target.ID, hash, time.Now().Add(time.Hour)))
+		o.token = token
+		return o
+	}
+	// stale is one set of objects for refused callers: they never reach the handler.
+	stale := fresh(domain.User{})
+	// Routes whose object is named in the form rather than the URL get a form naming
+	// one; every other POST gets an empty form.
+	forms := map[string]url.Values{
+		"POST /profile/favourite":                    {"account": {w.AccA1.Slug}},
+		"POST /org/{org}/users/{user}/access/remove": {"account": {fmt.Sprint(w.AccA1.ID)}},
+	}
+	call := func(c *client, r matrixRoute, o matrixObjects) (int, string) {
+		var form url.Values
+		if f, ok := forms[r.method+" "+r.pattern]; ok {
+			form = f
+		} else if r.method != http.MethodGet {
+			form = url.Values{}
+		}
+		res, body := c.do(r.method, o.path(r.pattern), form)
+		return res.StatusCode, body
+	}
+	admitted := func(who string, c *client, caller domain.User, r matrixRoute) {
+		t.Helper()
+		o := fresh(caller)
+		if got, body := call(c, r, o); !(got >= 200 && got < 400 || got == http.StatusUnprocessableEntity) {
+			t.Errorf("%s %s as %s: %d, want 2xx, 3xx or 422\n%s", r.method, o.path(r.pattern), who, got, excerpt(body))
+		}
+	}
 
 	staff := pgtest.MustUser(t, e.Store, "staff@matrix.test")
 	must(e.Store.SetStaff(ctx, staff.ID, true))
@@ -79,69 +152,51 @@ func TestRouteMatrix(t *testing.T) {
 		callers[id] = u
 	}
 
-	fill := func(pattern string, target domain.User) string {
-		r := strings.NewReplacer("{account}", w.AccA1.Slug, "{org}", w.OrgA.Slug, "{user}", fmt.Sprint(target.ID),
-			"{role}", fmt.Sprint(roleID), "{campaign}", fmt.Sprint(campaignID), "{list}", fmt.Sprint(listID), "{token}", "not-a-token")
-		return r.Replace(pattern)
-	}
-	call := func(c *client, r route, target domain.User) int {
-		var form url.Values
-		if r.method != http.MethodGet {
-			form = url.Values{}
-		}
-		res, _ := c.do(r.method, fill(r.pattern, target), form)
-		return res.StatusCode
-	}
-
 	for _, role := range domain.PredefinedRoles {
 		c := e.client()
 		c.login(callers[role.ID].Email, pgtest.Password)
-		target := pgtest.MustUser(t, e.Store, pgtest.Unique("target")+"@a.test")
-		pgtest.MustGrant(t, e.Store, w.AccA1, target, domain.ViewerRoleID)
 		perms := domain.NewPermissionSet(role.Permissions)
 		for _, r := range all {
 			g := guards[r.method+" "+r.pattern]
-			if g.Kind != server.KindAccount || r.pattern == "/logout" {
+			if g.Kind != server.KindAccount {
 				continue
 			}
-			got := call(c, r, target)
 			if perms.Has(g.Permission) {
-				if got == http.StatusForbidden || got == http.StatusNotImplemented || got >= 500 {
-					t.Errorf("%s %s as %s (has %s): %d", r.method, r.pattern, role.Name, g.Permission, got)
-				}
-			} else if got != http.StatusForbidden {
+				admitted(role.Name+" (has "+string(g.Permission)+")", c, callers[role.ID], r)
+			} else if got, _ := call(c, r, stale); got != http.StatusForbidden {
 				t.Errorf("%s %s as %s (lacks %s): %d, want 403", r.method, r.pattern, role.Name, g.Permission, got)
 			}
 		}
 	}
 
-	// Non-account routes: organisation owner, staff, plain user.
-	owner, plain, staffC := e.client(), e.client(), e.client()
-	owner.login(w.OwnerB.Email, pgtest.Password) // owns organisation B; A's pages are foreign to them
+	// Non-account routes: organisation owner, staff, plain user, anyone.
+	orgOwner, otherOwner, plain, staffC := e.client(), e.client(), e.client(), e.client()
+	orgOwner.login(w.OwnerA.Email, pgtest.Password)
+	otherOwner.login(w.OwnerB.Email, pgtest.Password) // owns organisation B; A's pages are foreign to them
 	plain.login(w.Viewer.Email, pgtest.Password)
 	staffC.login(staff.Email, pgtest.Password)
-	target := w.Viewer
 	for _, r := range all {
 		g := guards[r.method+" "+r.pattern]
 		switch g.Kind {
+		case server.KindPublic:
+			admitted("anyone", e.client(), domain.User{}, r)
+		case server.KindUser:
+			admitted("a signed-in user", plain, w.Viewer, r)
 		case server.KindOrgOwner:
-			if got := call(plain, r, target); got != http.StatusNotFound {
+			if got, _ := call(plain, r, stale); got != http.StatusNotFound {
 				t.Errorf("%s %s as a non-owner: %d, want 404", r.method, r.pattern, got)
 			}
-			if got := call(owner, r, target); got != http.StatusNotFound {
+			if got, _ := call(otherOwner, r, stale); got != http.StatusNotFound {
 				t.Errorf("%s %s as the owner of another organisation: %d, want 404", r.method, r.pattern, got)
 			}
+			admitted("the organisation's owner", orgOwner, w.OwnerA, r)
 		case server.KindStaff:
-			if got := call(plain, r, target); got != http.StatusNotFound {
+			if got, _ := call(plain, r, stale); got != http.StatusNotFound {
 				t.Errorf("%s %s as a non-staff user: %d, want 404", r.method, r.pattern, got)
 			}
-			if r.method == http.MethodGet {
-				if got := call(staffC, r, target); got != http.StatusOK {
-					t.Errorf("%s %s as staff: %d", r.method, r.pattern, got)
-				}
-			}
+			admitted("staff", staffC, staff, r)
 		case server.KindAccount:
-			if got := call(owner, r, target); got != http.StatusNotFound {
+			if got, _ := call(otherOwner, r, stale); got != http.StatusNotFound {
 				t.Errorf("%s %s as a member of another tenant: %d, want 404", r.method, r.pattern, got)
 			}
 		}
@@ -152,9 +207,20 @@ func TestRouteMatrix(t *testing.T) {
 		if g := guards[r.method+" "+r.pattern]; g.Kind == server.KindPublic {
 			continue
 		}
-		res, _ := anon.do(r.method, fill(r.pattern, target), map[bool]url.Values{true: {}, false: nil}[r.method != http.MethodGet])
+		res, _ := anon.do(r.method, stale.path(r.pattern), map[bool]url.Values{true: {}, false: nil}[r.method != http.MethodGet])
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
 			t.Errorf("%s %s signed out: %d %s", r.method, r.pattern, res.StatusCode, res.Header.Get("Location"))
 		}
 	}
+}
+
+// excerpt is the start of a response body, for failure messages.
+func excerpt(body string) string {
+	if i := strings.Index(body, "<main"); i >= 0 {
+		body = body[i:]
+	}
+	if len(body) > 600 {
+		body = body[:600] + "…"
+	}
+	return body
 }

@@ -166,6 +166,47 @@ func TestEpochBump_EndsEverySessionOnNextRequest(t *testing.T) {
 	}
 }
 
+// An account page checks the session epoch itself: a stale session that goes straight
+// to an account page, before any page outside an account, is ended there.
+func TestEpochBump_AccountPageFirstEndsTheSession(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	ctx := context.Background()
+	c := e.client()
+	c.login(w.Agency.Email, pgtest.Password)
+	home := "/a/" + w.AccA1.Slug + "/"
+	if res, _ := c.get(home); res.StatusCode != http.StatusOK {
+		t.Fatalf("account page before the bump: %d", res.StatusCode)
+	}
+	token := c.sessionCookie().Value
+	if err := e.App.BumpSessionEpoch(ctx, app.Actor{IsStaff: true, Email: "staff"}, w.Agency.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := c.get(home)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Fatalf("account page after the bump: %d %s, want 303 to /login", res.StatusCode, res.Header.Get("Location"))
+	}
+	ok, err := e.Store.Sessions().SessionExists(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok {
+		t.Fatal("the stale session's row survived its redirect to /login")
+	}
+	// The cookie is worth nothing now, on account pages and elsewhere.
+	replay := e.client()
+	u, err := url.Parse(e.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay.jar.SetCookies(u, []*http.Cookie{{Name: e.Server.Sessions().Cookie.Name, Value: token, Path: "/"}})
+	for _, path := range []string{home, "/profile"} {
+		if res, _ := replay.get(path); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+			t.Errorf("GET %s with the ended session's cookie: %d %s", path, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+}
+
 func TestReadRequests_WriteNothing(t *testing.T) {
 	e := newEnv(t)
 	w := e.world()

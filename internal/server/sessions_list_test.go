@@ -8,8 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"atrium/internal/app"
+	"atrium/internal/auth"
 	"atrium/internal/pgtest"
 	"atrium/internal/server"
 )
@@ -104,6 +106,49 @@ func TestSessions_OwnerSignsUserOutEverywhere(t *testing.T) {
 		t.Fatal("the owner was signed out too")
 	}
 	laptop.login(w.Viewer.Email, pgtest.Password) // and they can sign in again at once
+}
+
+// Signing a user out everywhere raises their session epoch as well as deleting their
+// session rows: a session whose row comes back (a request in flight, a replayed
+// commit) is still refused on its next request, on account pages and elsewhere.
+func TestSessions_SignOutEverywhereRaisesTheEpoch(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	ctx := context.Background()
+	laptop := e.client()
+	laptop.login(w.Viewer.Email, pgtest.Password)
+	token := laptop.sessionCookie().Value
+	var data []byte
+	var expiry time.Time
+	var epoch int
+	if err := e.Store.Pool.QueryRow(ctx, `SELECT s.data, s.expiry, u.session_epoch FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1`, auth.HashToken(token)).Scan(&data, &expiry, &epoch); err != nil {
+		t.Fatal(err)
+	}
+	owner := e.client()
+	owner.login(w.OwnerA.Email, pgtest.Password)
+	if res, _ := owner.post(fmt.Sprintf("/org/%s/users/%d/sessions/end", w.OrgA.Slug, w.Viewer.ID), url.Values{}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out everywhere: %d", res.StatusCode)
+	}
+	var after int
+	if err := e.Store.Pool.QueryRow(ctx, `SELECT session_epoch FROM users WHERE id = $1`, w.Viewer.ID).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after <= epoch {
+		t.Errorf("session epoch %d after signing out everywhere, was %d", after, epoch)
+	}
+	for _, path := range []string{"/a/" + w.AccA1.Slug + "/", "/profile"} {
+		// The deleted row comes back exactly as it was.
+		if err := e.Store.Sessions().CommitCtx(ctx, token, data, expiry); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := e.Store.Sessions().SessionExists(ctx, token); err != nil || !ok {
+			t.Fatalf("the session row was not restored: %v %v", ok, err)
+		}
+		if res, _ := laptop.get(path); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+			t.Errorf("GET %s with a restored session row: %d %s, want 303 to /login", path, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
 }
 
 func TestSessions_EndedSessionCannotComeBack(t *testing.T) {

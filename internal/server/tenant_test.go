@@ -91,7 +91,10 @@ func TestFavourite_CannotPointAtAnotherTenant(t *testing.T) {
 	if res.StatusCode != http.StatusNotFound {
 		t.Fatalf("favourite on a foreign account: %d, want 404", res.StatusCode)
 	}
-	u, _ := e.Store.UserByID(context.Background(), w.Viewer.ID)
+	u, err := e.Store.UserByID(context.Background(), w.Viewer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if u.FavouriteAccountID != 0 {
 		t.Fatal("favourite changed to a foreign account")
 	}
@@ -112,7 +115,10 @@ func TestFavourite_ChangeIsAuditedAndLandsNextLogin(t *testing.T) {
 	if res, _ := c.post("/profile/favourite", url.Values{"account": {w.AccA2.Slug}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("star: %d", res.StatusCode)
 	}
-	events, _ := e.Store.AuditForActor(ctx, w.Agency.ID, 5)
+	events, err := e.Store.AuditForActor(ctx, w.Agency.ID, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(events) == 0 || events[0].Action != "Profile > Favourite account" || events[0].AccountID != w.AccA2.ID || events[0].IP == "" {
 		t.Fatalf("favourite change not audited: %+v", events)
 	}
@@ -148,7 +154,10 @@ func TestLanding_FallsBackWithNotice_ThenRevokedPage(t *testing.T) {
 		t.Fatalf("deactivated account: %d, body lacks the revoked message", res.StatusCode)
 	}
 	// The stored favourite is kept, so it works again when access returns.
-	u, _ := e.Store.UserByID(ctx, w.Agency.ID)
+	u, err := e.Store.UserByID(ctx, w.Agency.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if u.FavouriteAccountID != w.AccB.ID {
 		t.Fatal("the stored favourite was overwritten by the fallback")
 	}
@@ -220,11 +229,17 @@ func TestOrganisationPage_OwnersOnly_RenameAudited(t *testing.T) {
 	if res, _ := owner.post("/org/"+w.OrgA.Slug+"/rename", url.Values{"name": {"Alpha Group"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("rename: %d", res.StatusCode)
 	}
-	o, _ := e.Store.OrganisationBySlug(ctx, w.OrgA.Slug)
+	o, err := e.Store.OrganisationBySlug(ctx, w.OrgA.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if o.Name != "Alpha Group" {
 		t.Fatalf("name is %q", o.Name)
 	}
-	events, _ := e.Store.AuditForOrganisation(ctx, w.OrgA.ID, 0, "")
+	events, err := e.Store.AuditForOrganisation(ctx, w.OrgA.ID, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(events) == 0 || !strings.HasPrefix(events[0].Action, "Organisation > Rename") || events[0].ActorUserID != w.OwnerA.ID {
 		t.Fatalf("rename not audited: %+v", events)
 	}

@@ -51,17 +51,24 @@ func TestWorkspace_EveryQueryFiltersByAccount(t *testing.T) {
 	if _, err := s.AddContact(ctx, a.ID, l.ID, "spy@example.com", ""); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Errorf("AddContact on another account's list: %v, want not found", err)
 	}
-	if cs, _ := s.Campaigns(ctx, a.ID, nil, 1); len(cs) != 0 {
-		t.Errorf("account A lists B's campaigns: %+v", cs)
+	// An empty page must be an answer, not a failed query.
+	if cs, err := s.Campaigns(ctx, a.ID, nil, 1); err != nil || len(cs) != 0 {
+		t.Errorf("account A lists B's campaigns: %+v %v", cs, err)
 	}
-	if ls, _ := s.Lists(ctx, a.ID, []int64{l.ID}, 1); len(ls) != 0 {
-		t.Errorf("account A lists B's lists by id: %+v", ls)
+	if ls, err := s.Lists(ctx, a.ID, []int64{l.ID}, 1); err != nil || len(ls) != 0 {
+		t.Errorf("account A lists B's lists by id: %+v %v", ls, err)
 	}
-	if cs, _ := s.Contacts(ctx, a.ID, l.ID, 1); len(cs) != 0 {
-		t.Errorf("account A lists B's contacts: %+v", cs)
+	if cs, err := s.Contacts(ctx, a.ID, l.ID, 1); err != nil || len(cs) != 0 {
+		t.Errorf("account A lists B's contacts: %+v %v", cs, err)
 	}
-	gotC, _ := s.Campaign(ctx, b.ID, c.ID)
-	gotL, _ := s.List(ctx, b.ID, l.ID)
+	gotC, err := s.Campaign(ctx, b.ID, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotL, err := s.List(ctx, b.ID, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if gotC.Name != "B campaign" || gotC.Status != "draft" || gotL.Name != "B list" || gotL.ContactCount != 0 {
 		t.Fatalf("B's resources changed: %+v %+v", gotC, gotL)
 	}
@@ -86,15 +93,18 @@ func TestWorkspace_IDsLimitPages(t *testing.T) {
 		}
 		return out
 	}
-	all, _ := s.Lists(ctx, a.ID, nil, 1)
+	all, err := s.Lists(ctx, a.ID, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := names(all); !slices.Equal(got, []string{"alpha", "Mid", "Zeta"}) {
 		t.Fatalf("all lists by name: %v", got)
 	}
-	if some, _ := s.Lists(ctx, a.ID, []int64{ids[0]}, 1); !slices.Equal(names(some), []string{"Zeta"}) {
-		t.Fatalf("scoped lists: %v", names(some))
+	if some, err := s.Lists(ctx, a.ID, []int64{ids[0]}, 1); err != nil || !slices.Equal(names(some), []string{"Zeta"}) {
+		t.Fatalf("scoped lists: %v %v", names(some), err)
 	}
-	if none, _ := s.Lists(ctx, a.ID, []int64{}, 1); len(none) != 0 {
-		t.Fatalf("an empty scope shows lists: %v", names(none))
+	if none, err := s.Lists(ctx, a.ID, []int64{}, 1); err != nil || len(none) != 0 {
+		t.Fatalf("an empty scope shows lists: %v %v", names(none), err)
 	}
 }
 
@@ -103,7 +113,10 @@ func TestWorkspace_PublishOnlyDrafts(t *testing.T) {
 	s := store.New(pool)
 	ctx := context.Background()
 	a, _, _ := twoAccounts(t, s)
-	c, _ := s.CreateCampaign(ctx, a.ID, "Launch")
+	c, err := s.CreateCampaign(ctx, a.ID, "Launch")
+	if err != nil {
+		t.Fatal(err)
+	}
 	p, err := s.PublishCampaign(ctx, a.ID, c.ID)
 	if err != nil || p.Status != "published" || p.PublishedAt == nil {
 		t.Fatalf("publish: %+v %v", p, err)
@@ -121,8 +134,14 @@ func TestWorkspace_ContactsUniquePerListAndCountKept(t *testing.T) {
 	s := store.New(pool)
 	ctx := context.Background()
 	a, _, _ := twoAccounts(t, s)
-	l, _ := s.CreateList(ctx, a.ID, "Newsletter")
-	other, _ := s.CreateList(ctx, a.ID, "Other")
+	l, err := s.CreateList(ctx, a.ID, "Newsletter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.CreateList(ctx, a.ID, "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
 	add := func(listID int64, email string) error {
 		tx, err := s.Begin(ctx)
 		if err != nil {
@@ -157,7 +176,10 @@ func TestWorkspace_ContactsUniquePerListAndCountKept(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	got, _ := s.List(ctx, a.ID, l.ID)
+	got, err := s.List(ctx, a.ID, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var n int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM contacts WHERE list_id = $1`, l.ID).Scan(&n); err != nil {
 		t.Fatal(err)
@@ -174,9 +196,15 @@ func TestWorkspace_ScopeSeparatesMemberAndRole(t *testing.T) {
 	a, b, _ := twoAccounts(t, s)
 	u := pgtest.MustUser(t, s, pgtest.Unique("scoped")+"@a.test")
 	pgtest.MustGrant(t, s, a, u, domain.ListManagerRoleID)
-	l1, _ := s.CreateList(ctx, a.ID, "One")
-	l2, _ := s.CreateList(ctx, a.ID, "Two")
-	lb, _ := s.CreateList(ctx, b.ID, "Foreign")
+	list := func(accountID int64, name string) domain.List {
+		t.Helper()
+		l, err := s.CreateList(ctx, accountID, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	l1, l2, lb := list(a.ID, "One"), list(a.ID, "Two"), list(b.ID, "Foreign")
 	if err := s.SetMemberScope(ctx, a.ID, u.ID, []int64{l2.ID, lb.ID}); err != nil {
 		t.Fatal(err)
 	}
@@ -192,16 +220,16 @@ func TestWorkspace_ScopeSeparatesMemberAndRole(t *testing.T) {
 	if err != nil || !slices.Equal(member, []int64{l2.ID}) || !slices.Equal(role, []int64{l1.ID}) {
 		t.Fatalf("scope: member %v role %v err %v", member, role, err)
 	}
-	member, role, _ = s.WorkspaceScope(ctx, a.ID, u.ID, 0, "list")
-	if !slices.Equal(member, []int64{l2.ID}) || role != nil {
-		t.Fatalf("predefined role scope: member %v role %v", member, role)
+	member, role, err = s.WorkspaceScope(ctx, a.ID, u.ID, 0, "list")
+	if err != nil || !slices.Equal(member, []int64{l2.ID}) || role != nil {
+		t.Fatalf("predefined role scope: member %v role %v err %v", member, role, err)
 	}
-	member, role, _ = s.WorkspaceScope(ctx, a.ID, u.ID, roleID, "campaign")
-	if member != nil || role != nil {
-		t.Fatalf("campaign scope: member %v role %v, want none", member, role)
+	member, role, err = s.WorkspaceScope(ctx, a.ID, u.ID, roleID, "campaign")
+	if err != nil || member != nil || role != nil {
+		t.Fatalf("campaign scope: member %v role %v err %v, want none", member, role, err)
 	}
-	member, role, _ = s.WorkspaceScope(ctx, b.ID, u.ID, roleID, "list")
-	if member != nil || role != nil {
-		t.Fatalf("another account's scope: member %v role %v, want none", member, role)
+	member, role, err = s.WorkspaceScope(ctx, b.ID, u.ID, roleID, "list")
+	if err != nil || member != nil || role != nil {
+		t.Fatalf("another account's scope: member %v role %v err %v, want none", member, role, err)
 	}
 }
