@@ -22,8 +22,12 @@ func TestChangeRole_NeverGrantsMoreThanTheGranterHolds(t *testing.T) {
 	// holds account.view).
 	manager := rolesCustom(t, e, w.AccA1, "Member manager", domain.PermAccountView, domain.PermMembersView, domain.PermMembersManage)
 	lesser := rolesCustom(t, e, w.AccA1, "Member lookup", domain.PermAccountView, domain.PermMembersView)
+	observer := rolesCustom(t, e, w.AccA1, "Observer", domain.PermAccountView)
 	_, c := rolesUser(t, e, w.AccA1, manager)
-	path := memberPath(w.AccA1, w.Viewer, "role")
+	// The target's own role lies within the manager's, so only the role granted can
+	// be refused.
+	target, targetC := rolesUser(t, e, w.AccA1, observer)
+	path := memberPath(w.AccA1, target, "role")
 
 	before := auditCount(t, e)
 	for _, tc := range []struct {
@@ -34,21 +38,19 @@ func TestChangeRole_NeverGrantsMoreThanTheGranterHolds(t *testing.T) {
 		{domain.EditorRoleID, "Editor"},
 	} {
 		res, body := c.post(path, url.Values{"role": {fmt.Sprint(tc.role)}})
-		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, html.EscapeString("You cannot grant "+tc.name+": it includes")) {
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, html.EscapeString("You cannot grant "+tc.name+": that includes")) {
 			t.Errorf("granting %s: %d, want 422 saying it cannot be granted", tc.name, res.StatusCode)
 		}
 	}
-	if _, role := ouMemberStatus(t, e, w.AccA1.ID, w.Viewer.ID); role != domain.ViewerRoleID {
-		t.Fatalf("the viewer's role is %d after refused grants", role)
+	if _, role := ouMemberStatus(t, e, w.AccA1.ID, target.ID); role != observer {
+		t.Fatalf("the target's role is %d after refused grants", role)
 	}
 	if n := auditCount(t, e); n != before {
 		t.Fatalf("refused grants wrote %d audit events", n-before)
 	}
-	// The viewer's session still sees a viewer's pages only.
-	viewer := e.client()
-	viewer.login(w.Viewer.Email, pgtest.Password)
-	if res, _ := viewer.get("/a/" + w.AccA1.Slug + "/members"); res.StatusCode != http.StatusForbidden {
-		t.Fatalf("viewer on the members page after refused grants: %d, want 403", res.StatusCode)
+	// The target's session still sees an observer's pages only.
+	if res, _ := targetC.get("/a/" + w.AccA1.Slug + "/members"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("target on the members page after refused grants: %d, want 403", res.StatusCode)
 	}
 
 	// A role holding only permissions the granter holds is granted, and audited.
@@ -56,10 +58,10 @@ func TestChangeRole_NeverGrantsMoreThanTheGranterHolds(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("granting a role within the granter's permissions: %d, want 303", res.StatusCode)
 	}
-	if _, role := ouMemberStatus(t, e, w.AccA1.ID, w.Viewer.ID); role != lesser {
-		t.Fatalf("the viewer's role is %d, want %d", role, lesser)
+	if _, role := ouMemberStatus(t, e, w.AccA1.ID, target.ID); role != lesser {
+		t.Fatalf("the target's role is %d, want %d", role, lesser)
 	}
-	if n := countAudit(t, e, w.AccA1.ID, "Members > Change role > "+w.Viewer.Email+" (Viewer → Member lookup)"); n != 1 {
+	if n := countAudit(t, e, w.AccA1.ID, "Members > Change role > "+target.Email+" (Observer → Member lookup)"); n != 1 {
 		t.Fatalf("the grant was audited %d times", n)
 	}
 }
@@ -82,7 +84,7 @@ func TestOrgUserGrant_NeverOwnerNorMoreThanAdministrator(t *testing.T) {
 		want string
 	}{
 		{domain.OwnerRoleID, "Ownership cannot be granted"},
-		{closer, "You cannot grant Closer: it includes"},
+		{closer, "You cannot grant Closer: that includes"},
 	} {
 		res, body := c.post(path, url.Values{"account": {fmt.Sprint(w.AccA1.ID)}, "role": {fmt.Sprint(tc.role)}})
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, html.EscapeString(tc.want)) {

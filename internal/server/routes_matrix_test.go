@@ -113,7 +113,7 @@ func TestRouteMatrix(t *testing.T) {
 			must(e.Store.Pool.QueryRow(ctx, `SELECT id FROM sessions WHERE token_hash = $1`, auth.HashToken(other.sessionCookie().Value)).Scan(&o.session))
 		}
 		token, hash := auth.NewToken()
-		must(e.Store.CreatePasswordToken(ctx, o.target.ID, hash, time.Now().Add(time.Hour)))
+		must(e.Store.CreatePasswordToken(ctx, o.target.ID, hash, time.Now().Add(time.Hour), "test"))
 		o.token = token
 		return o
 	}

@@ -144,7 +144,7 @@ func TestLogs_NeverCarrySecrets(t *testing.T) {
 	ctx := context.Background()
 	u := pgtest.MustUser(t, e.Store, pgtest.Unique("logged")+"@a.test")
 	token, hash := auth.NewToken()
-	if err := e.Store.CreatePasswordToken(ctx, u.ID, hash, time.Now().Add(time.Hour)); err != nil {
+	if err := e.Store.CreatePasswordToken(ctx, u.ID, hash, time.Now().Add(time.Hour), "test"); err != nil {
 		t.Fatal(err)
 	}
 	const linkPassword, wrongPassword, newPassword = "set through the link 1", "not the password 22", "changed on the profile 333"

@@ -18,7 +18,7 @@ import (
 func spLink(t *testing.T, e *env, u domain.User) string {
 	t.Helper()
 	token, hash := auth.NewToken()
-	if err := e.Store.CreatePasswordToken(context.Background(), u.ID, hash, time.Now().Add(app.SetPasswordTTL)); err != nil {
+	if err := e.Store.CreatePasswordToken(context.Background(), u.ID, hash, time.Now().Add(app.SetPasswordTTL), "test"); err != nil {
 		t.Fatal(err)
 	}
 	return "/set-password/" + token
