@@ -109,7 +109,7 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, pool *pgxpool.Poo
 		return err
 	}
 	fmt.Fprintf(stdout, "Atrium is listening on %s; open %s (GOMAXPROCS=%d)\n", ln.Addr(), cfg.BaseURL, runtime.GOMAXPROCS(0))
-	go cleanSessions(ctx, a.Store(), a, log)
+	go cleanSessions(ctx, a, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -125,7 +125,7 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, pool *pgxpool.Poo
 
 // cleanSessions deletes expired sessions, and failed sign-in attempts that no longer
 // throttle anything, periodically until ctx ends.
-func cleanSessions(ctx context.Context, st *store.Store, a *app.App, log *slog.Logger) {
+func cleanSessions(ctx context.Context, a *app.App, log *slog.Logger) {
 	t := time.NewTicker(server.SessionCleanupInterval)
 	defer t.Stop()
 	for {
@@ -133,7 +133,7 @@ func cleanSessions(ctx context.Context, st *store.Store, a *app.App, log *slog.L
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := st.Sessions().DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+			if _, err := a.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 				log.Error("session cleanup", "err", err)
 			}
 			if _, err := a.DeleteStaleLoginFailures(ctx); err != nil && ctx.Err() == nil {

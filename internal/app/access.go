@@ -44,11 +44,6 @@ func (a *App) Entries(ctx context.Context, u domain.User, query string, limit in
 	return a.store.Entries(ctx, u.ID, u.FavouriteAccountID, query, limit)
 }
 
-// CountEntries returns how many accounts a user may enter.
-func (a *App) CountEntries(ctx context.Context, userID int64) (int, error) {
-	return a.store.CountEntries(ctx, userID)
-}
-
 // User returns a user by id; EUNAUTHORISED when missing or disabled.
 func (a *App) User(ctx context.Context, userID int64) (domain.User, error) {
 	u, err := a.store.UserByID(ctx, userID)
@@ -109,4 +104,35 @@ func permissionsOf(roleID int64, custom []string) domain.PermissionSet {
 	}
 	perms, _ := domain.ParsePermissions(custom)
 	return domain.NewPermissionSet(perms)
+}
+
+// ProfileAccounts is the account table of a user's profile.
+type ProfileAccounts struct {
+	// Entries are up to limit accounts, the favourite first.
+	Entries []domain.Entry
+	More    bool
+	// Total counts every account the user may enter (counted only when More).
+	Total int
+	// LandsIn names the account sign-in lands in when that is not the favourite.
+	LandsIn string
+}
+
+// ProfileAccounts lists up to limit accounts the user may enter, and where sign-in
+// lands them.
+func (a *App) ProfileAccounts(ctx context.Context, u domain.User, limit int) (ProfileAccounts, error) {
+	entries, err := a.store.Entries(ctx, u.ID, u.FavouriteAccountID, "", limit+1)
+	if err != nil {
+		return ProfileAccounts{}, err
+	}
+	p := ProfileAccounts{Entries: entries, Total: len(entries)}
+	if land := policy.Land(entries, u.FavouriteAccountID); !land.None && land.Entry.AccountID != u.FavouriteAccountID {
+		p.LandsIn = land.Entry.AccountName
+	}
+	if len(entries) > limit {
+		p.Entries, p.More = entries[:limit], true
+		if p.Total, err = a.store.CountEntries(ctx, u.ID); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
 }

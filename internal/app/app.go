@@ -25,9 +25,6 @@ func New(s *store.Store, h *auth.Hasher, baseURL string) *App {
 	return &App{store: s, hasher: h, now: time.Now, baseURL: baseURL}
 }
 
-// Store exposes the store for read-only queries the server makes directly.
-func (a *App) Store() *store.Store { return a.store }
-
 // Hasher exposes the password hasher (benchmarks and tests count its work).
 func (a *App) Hasher() *auth.Hasher { return a.hasher }
 

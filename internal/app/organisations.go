@@ -34,6 +34,28 @@ func (a *App) OwnedOrganisations(ctx context.Context, userID int64) ([]domain.Or
 	return a.store.OwnedOrganisations(ctx, userID)
 }
 
+// OwnedOrganisation returns the organisation with that slug when userID owns it, and
+// ENOTFOUND otherwise (non-owners cannot tell whether it exists).
+func (a *App) OwnedOrganisation(ctx context.Context, userID int64, slug string) (domain.Organisation, error) {
+	return a.store.OwnedOrganisation(ctx, userID, slug)
+}
+
+// AccountSettings is what an account's settings page shows.
+type AccountSettings struct {
+	OwnerEmail string
+	// CanClose is true for the one caller who may close the account: its owner.
+	CanClose bool
+}
+
+// Settings returns the account's settings page data. Needs account.view.
+func (a *App) Settings(ctx context.Context, access domain.Access) (AccountSettings, error) {
+	if !access.Permissions.Has(domain.PermAccountView) {
+		return AccountSettings{}, forbidden(domain.PermAccountView)
+	}
+	owner, err := a.store.AccountOwnerEmail(ctx, access.Account.ID)
+	return AccountSettings{OwnerEmail: owner, CanClose: access.Permissions.Has(domain.PermAccountClose)}, err
+}
+
 // RenameOrganisation renames an organisation. Only its owners may (others get
 // ENOTFOUND); an empty or overlong name gives EINVALID. Audited.
 func (a *App) RenameOrganisation(ctx context.Context, actor Actor, slug, name string) (domain.Organisation, error) {

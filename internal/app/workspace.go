@@ -21,6 +21,9 @@ type CampaignsPage struct {
 	More      bool
 	// Scoped is true when the caller sees only chosen campaigns (and cannot create).
 	Scoped bool
+	// CanCreate is true when the caller may create campaigns: campaigns.edit, and not
+	// limited to chosen ones (what they created would fall outside their scope).
+	CanCreate bool
 }
 
 // ListsPage is one page of an account's lists, by name.
@@ -30,6 +33,9 @@ type ListsPage struct {
 	More  bool
 	// Scoped is true when the caller sees only chosen lists (and cannot create).
 	Scoped bool
+	// CanCreate is true when the caller may create lists: lists.edit, and not limited
+	// to chosen ones.
+	CanCreate bool
 }
 
 // ListView is one list with a page of its contacts, newest first.
@@ -60,7 +66,8 @@ func (a *App) Campaigns(ctx context.Context, access domain.Access, page int) (Ca
 	}
 	page = max(page, 1)
 	cs, err := a.store.Campaigns(ctx, access.Account.ID, ids, page)
-	p := CampaignsPage{Campaigns: cs, Page: page, Scoped: ids != nil}
+	p := CampaignsPage{Campaigns: cs, Page: page, Scoped: ids != nil,
+		CanCreate: access.Permissions.Has(domain.PermCampaignsEdit) && ids == nil}
 	if len(cs) > store.WorkspacePageSize {
 		p.Campaigns, p.More = cs[:store.WorkspacePageSize], true
 	}
@@ -165,7 +172,8 @@ func (a *App) Lists(ctx context.Context, access domain.Access, page int) (ListsP
 	}
 	page = max(page, 1)
 	ls, err := a.store.Lists(ctx, access.Account.ID, ids, page)
-	p := ListsPage{Lists: ls, Page: page, Scoped: ids != nil}
+	p := ListsPage{Lists: ls, Page: page, Scoped: ids != nil,
+		CanCreate: access.Permissions.Has(domain.PermListsEdit) && ids == nil}
 	if len(ls) > store.WorkspacePageSize {
 		p.Lists, p.More = ls[:store.WorkspacePageSize], true
 	}

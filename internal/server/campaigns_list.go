@@ -30,7 +30,7 @@ func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, status 
 	base := workspaceBase(access)
 	s.render(w, r, status, pages.Campaigns(pages.CampaignsProps{Shell: sh, Base: base, Campaigns: view.Campaigns,
 		Pager:     pages.WorkspacePager{Path: base + "/campaigns", Page: view.Page, More: view.More},
-		CanCreate: access.Permissions.Has(domain.PermCampaignsEdit) && !view.Scoped, Scoped: view.Scoped, Create: form}))
+		CanCreate: view.CanCreate, Scoped: view.Scoped, Create: form}))
 }
 
 // campaignsCreate adds a draft campaign (campaigns.edit) and opens it.

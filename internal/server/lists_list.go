@@ -28,7 +28,7 @@ func (s *Server) renderLists(w http.ResponseWriter, r *http.Request, status int,
 	base := workspaceBase(access)
 	s.render(w, r, status, pages.Lists(pages.ListsProps{Shell: sh, Base: base, Lists: view.Lists,
 		Pager:     pages.WorkspacePager{Path: base + "/lists", Page: view.Page, More: view.More},
-		CanCreate: access.Permissions.Has(domain.PermListsEdit) && !view.Scoped, Scoped: view.Scoped, Create: form}))
+		CanCreate: view.CanCreate, Scoped: view.Scoped, Create: form}))
 }
 
 // listsCreate adds an empty list (lists.edit) and opens it.

@@ -15,7 +15,7 @@ const keyOrg ctxKey = 100
 // else gets 404, so organisations reveal nothing to outsiders.
 func (s *Server) requireOrgOwner(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		o, err := s.app.Store().OwnedOrganisation(r.Context(), currentUser(r).ID, chi.URLParam(r, "org"))
+		o, err := s.app.OwnedOrganisation(r.Context(), currentUser(r).ID, chi.URLParam(r, "org"))
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"atrium/internal/auth"
 	"atrium/internal/pgtest"
 )
 
@@ -61,7 +62,7 @@ func TestProfile_ChangePasswordEndsOtherSessionsAndRenewsThisOne(t *testing.T) {
 	if after == nil || after.Value == before {
 		t.Fatal("this session's token was not renewed")
 	}
-	if ok, _ := e.Store.Sessions().SessionExists(ctx, before); ok {
+	if ok, _ := e.Store.SessionExists(ctx, auth.HashToken(before)); ok {
 		t.Fatal("the old token still has a session")
 	}
 	res, body := here.get("/profile")

@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 
-	"atrium/internal/policy"
 	"atrium/web/pages"
 )
 
@@ -20,22 +19,12 @@ func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) {
 // form) and renders it with status.
 func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status int, p pages.ProfileProps) {
 	u := currentUser(r)
-	entries, err := s.app.Entries(r.Context(), u, "", profileLimit+1)
+	accounts, err := s.app.ProfileAccounts(r.Context(), u, profileLimit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p.Entries, p.Total = entries, len(entries)
-	if land := policy.Land(entries, u.FavouriteAccountID); !land.None && land.Entry.AccountID != u.FavouriteAccountID {
-		p.LandsIn = land.Entry.AccountName
-	}
-	if len(entries) > profileLimit {
-		p.Entries, p.More = entries[:profileLimit], true
-		if p.Total, err = s.app.CountEntries(r.Context(), u.ID); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
+	p.Entries, p.More, p.Total, p.LandsIn = accounts.Entries, accounts.More, accounts.Total, accounts.LandsIn
 	if p.Sessions, err = s.app.Sessions(r.Context(), u, s.sessions.Token(r.Context())); err != nil {
 		s.fail(w, r, err)
 		return

@@ -12,7 +12,6 @@ import (
 
 	"atrium/internal/app"
 	"atrium/internal/config"
-	"atrium/internal/store"
 )
 
 // Server holds the handlers' dependencies.
@@ -28,7 +27,7 @@ type Server struct {
 // New builds the HTTP handler. readiness reports whether migrations are still pending.
 func New(a *app.App, cfg config.Config, log *slog.Logger, readiness func() (bool, error)) (*Server, http.Handler) {
 	s := &Server{app: a, cfg: cfg, log: log, pending: readiness}
-	s.sessions = NewSessionManager(a.Store(), cfg)
+	s.sessions = NewSessionManager(a.SessionRows(), cfg)
 	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "session", "err", err, "request_id", requestID(r.Context()))
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
@@ -39,9 +38,9 @@ func New(a *app.App, cfg config.Config, log *slog.Logger, readiness func() (bool
 // NewSessionManager configures scs: PostgreSQL-backed (hashed tokens), an absolute
 // lifetime, and no idle timeout so reading a page never rewrites the session. Under
 // https the cookie is Secure with the __Host- prefix.
-func NewSessionManager(st *store.Store, cfg config.Config) *scs.SessionManager {
+func NewSessionManager(rows sessionRows, cfg config.Config) *scs.SessionManager {
 	sm := scs.New()
-	sm.Store = sessionStore{SessionStore: st.Sessions(), codec: sm.Codec}
+	sm.Store = sessionStore{rows: rows, codec: sm.Codec}
 	sm.Lifetime = cfg.SessionLife
 	sm.Cookie.Name = "atrium_session"
 	sm.Cookie.HttpOnly = true

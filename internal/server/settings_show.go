@@ -15,7 +15,7 @@ func (s *Server) settingsShow(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status int, confirmErr string) {
 	access := currentAccess(r)
-	owner, err := s.app.Store().AccountOwnerEmail(r.Context(), access.Account.ID)
+	view, err := s.app.Settings(r.Context(), access)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -25,7 +25,8 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, status, pages.Settings(pages.SettingsProps{Shell: sh, Access: access, OwnerEmail: owner, ConfirmError: confirmErr}))
+	s.render(w, r, status, pages.Settings(pages.SettingsProps{Shell: sh, Access: access, OwnerEmail: view.OwnerEmail,
+		CanClose: view.CanClose, ConfirmError: confirmErr}))
 }
 
 // accountClose closes the account (account.close: the owner only).

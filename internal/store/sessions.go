@@ -6,23 +6,19 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"atrium/internal/auth"
 	"atrium/internal/domain"
 )
 
-// SessionStore keeps scs sessions in PostgreSQL under the SHA-256 of their token, so
-// the cookie's value never rests in the database. It implements scs.CtxStore.
-type SessionStore struct{ s *Store }
+// Browser sessions (scs) are kept under the SHA-256 of their token, so the cookie's
+// value never rests in the database; the store sees only that hash (the app layer
+// hashes tokens, in one place).
 
-// Sessions returns the session store.
-func (s *Store) Sessions() SessionStore { return SessionStore{s: s} }
-
-// FindCtx returns the data of an unexpired session.
-func (ss SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+// SessionData returns the data of an unexpired session.
+func (q Q) SessionData(ctx context.Context, hash []byte) ([]byte, bool, error) {
 	var b []byte
 	// A row without data is a sign-in whose response never completed: no session.
-	err := ss.s.Pool.QueryRow(ctx, `SELECT data FROM sessions WHERE token_hash = $1 AND expiry > now() AND length(data) > 0`,
-		auth.HashToken(token)).Scan(&b)
+	err := q.db.QueryRow(ctx, `SELECT data FROM sessions WHERE token_hash = $1 AND expiry > now() AND length(data) > 0`,
+		hash).Scan(&b)
 	if err != nil {
 		if IsNotFound(mapErr(err)) {
 			return nil, false, nil
@@ -32,57 +28,44 @@ func (ss SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	return b, true, nil
 }
 
-// CommitCtx stores a session. Its transaction commits without waiting for the WAL
+// SaveSession stores a session. Its transaction commits without waiting for the WAL
 // flush (synchronous_commit off for this statement only): a crash may lose a session
 // written in the last moments, which signs that browser out, and nothing else. Every
 // other write stays synchronous, and a later synchronous commit flushes this one too.
 // Deleting a session (sign-out) always waits, so an ended session cannot come back.
-func (ss SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	_, err := ss.s.Pool.Exec(ctx, `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+func (q Q) SaveSession(ctx context.Context, hash, b []byte, expiry time.Time) error {
+	_, err := q.db.Exec(ctx, `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
 		INSERT INTO sessions (token_hash, data, expiry) SELECT $1, $2, $3 FROM relaxed
-		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`, auth.HashToken(token), b, expiry)
+		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`, hash, b, expiry)
 	return err
 }
 
-// UpdateCtx rewrites the data of an existing session and never creates one: a
+// UpdateSession rewrites the data of an existing session and never creates one: a
 // signed-in session whose row was deleted (ended by its user or an owner) stays ended
-// even when a request still in flight commits it. Like CommitCtx it does not wait for
-// the WAL flush.
-func (ss SessionStore) UpdateCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	_, err := ss.s.Pool.Exec(ctx, `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
-		UPDATE sessions SET data = $2, expiry = $3 FROM relaxed WHERE token_hash = $1`, auth.HashToken(token), b, expiry)
+// even when a request still in flight commits it. Like SaveSession it does not wait
+// for the WAL flush.
+func (q Q) UpdateSession(ctx context.Context, hash, b []byte, expiry time.Time) error {
+	_, err := q.db.Exec(ctx, `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+		UPDATE sessions SET data = $2, expiry = $3 FROM relaxed WHERE token_hash = $1`, hash, b, expiry)
 	return err
 }
 
-// DeleteCtx removes a session.
-func (ss SessionStore) DeleteCtx(ctx context.Context, token string) error {
-	_, err := ss.s.Pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, auth.HashToken(token))
+// DeleteSession removes a session.
+func (q Q) DeleteSession(ctx context.Context, hash []byte) error {
+	_, err := q.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash)
 	return err
 }
 
-// Find, Commit and Delete satisfy scs.Store for callers without a context.
-func (ss SessionStore) Find(token string) ([]byte, bool, error) {
-	return ss.FindCtx(context.Background(), token)
-}
-
-// Commit stores a session.
-func (ss SessionStore) Commit(token string, b []byte, expiry time.Time) error {
-	return ss.CommitCtx(context.Background(), token, b, expiry)
-}
-
-// Delete removes a session.
-func (ss SessionStore) Delete(token string) error { return ss.DeleteCtx(context.Background(), token) }
-
-// SessionExists reports whether a session row exists for token (tests: sign-out).
-func (ss SessionStore) SessionExists(ctx context.Context, token string) (bool, error) {
+// SessionExists reports whether a session row exists under hash (tests: sign-out).
+func (q Q) SessionExists(ctx context.Context, hash []byte) (bool, error) {
 	var ok bool
-	err := ss.s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE token_hash = $1)`, auth.HashToken(token)).Scan(&ok)
+	err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE token_hash = $1)`, hash).Scan(&ok)
 	return ok, err
 }
 
 // DeleteExpiredSessions removes expired sessions; the server runs it periodically.
-func (ss SessionStore) DeleteExpiredSessions(ctx context.Context) (int64, error) {
-	tag, err := ss.s.Pool.Exec(ctx, `DELETE FROM sessions WHERE expiry < now()`)
+func (q Q) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	tag, err := q.db.Exec(ctx, `DELETE FROM sessions WHERE expiry < now()`)
 	return tag.RowsAffected(), err
 }
 

@@ -25,5 +25,6 @@ type SettingsProps struct {
 	Shell        web.Shell
 	Access       domain.Access
 	OwnerEmail   string
+	CanClose     bool
 	ConfirmError string
 }

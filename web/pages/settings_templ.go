@@ -131,7 +131,7 @@ func Settings(p SettingsProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if p.Access.Permissions.Has("account.close") {
+			if p.CanClose {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<p>Closing ends everyone's access at once and ends pending invitations. Members will be told the account has been closed. Atrium support can reopen it.</p><form method=\"post\" action=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
