@@ -8,35 +8,36 @@ import (
 	"atrium/internal/store"
 )
 
-// Access loads what userID may do in the account with that slug, in one query. It
-// returns ENOTFOUND when the account does not exist or the user never belonged to it
-// (no existence leak), EREVOKED when their membership was deactivated or removed,
-// ECLOSED when the account is closed, and EUNAUTHORISED when the user is gone or
-// disabled. The returned Access carries the user so the caller can check the session
-// epoch.
-func (a *App) Access(ctx context.Context, userID int64, slug string) (domain.Access, error) {
+// Access loads what userID may do in the account with that slug, in one query, as a
+// handle the account's use cases accept. It returns ENOTFOUND when the account does
+// not exist or the user never belonged to it (no existence leak), EREVOKED when their
+// membership was deactivated or removed, ECLOSED when the account is closed, and
+// EUNAUTHORISED when the user is gone or disabled. With an error the handle opens
+// nothing, but its View still carries the user (and what was found), so the caller can
+// check the session epoch and render the refusal.
+func (a *App) Access(ctx context.Context, userID int64, slug string) (Access, error) {
 	row, err := a.store.Access(ctx, userID, slug)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return domain.Access{}, domain.Errorf(domain.EUNAUTHORISED, "Please sign in.")
+			return Access{}, domain.Errorf(domain.EUNAUTHORISED, "Please sign in.")
 		}
-		return domain.Access{}, err
+		return Access{}, err
 	}
 	acc := domain.Access{User: row.User, Account: row.Account, Organisation: row.Organisation,
 		MembershipStatus: row.MembershipStatus, OrgOwner: row.OrgOwner}
 	if row.User.Disabled {
-		return acc, domain.Errorf(domain.EUNAUTHORISED, "Please sign in.")
+		return Access{d: acc}, domain.Errorf(domain.EUNAUTHORISED, "Please sign in.")
 	}
 	if !row.AccountFound {
-		return acc, domain.Errorf(domain.ENOTFOUND, "Page not found.")
+		return Access{d: acc}, domain.Errorf(domain.ENOTFOUND, "Page not found.")
 	}
 	roleID, roleName, err := policy.EntryRole(row.Account.Name, row.Account.Status, row.MembershipStatus, row.RoleID, row.RoleName, row.OrgOwner)
 	if err != nil {
-		return acc, err
+		return Access{d: acc}, err
 	}
 	acc.RoleID, acc.RoleName = roleID, roleName
 	acc.Permissions = permissionsOf(roleID, row.CustomPermissions)
-	return acc, nil
+	return Access{d: acc, loadedAt: a.now()}, nil
 }
 
 // Entries lists the accounts a user may enter (switcher and profile), favourite first.
@@ -62,13 +63,14 @@ func (a *App) User(ctx context.Context, userID int64) (domain.User, error) {
 // SetFavourite makes the account with that slug the user's favourite. Only an account
 // the user may enter now can become the favourite (ENOTFOUND otherwise). Audited.
 func (a *App) SetFavourite(ctx context.Context, actor Actor, slug string) (domain.Account, error) {
-	access, err := a.Access(ctx, actor.UserID, slug)
+	h, err := a.Access(ctx, actor.UserID, slug)
 	if err != nil {
 		if c := domain.ErrorCode(err); c == domain.EREVOKED || c == domain.ECLOSED {
 			return domain.Account{}, domain.Errorf(domain.ENOTFOUND, "Page not found.")
 		}
 		return domain.Account{}, err
 	}
+	access := h.d
 	err = a.tx(ctx, func(tx *store.Tx) error {
 		if err := tx.SetFavourite(ctx, actor.UserID, access.Account.ID); err != nil {
 			return err

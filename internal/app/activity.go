@@ -36,7 +36,11 @@ func cleanFilter(f string) string {
 }
 
 // AccountActivity returns one page of an account's activity log (audit.view).
-func (a *App) AccountActivity(ctx context.Context, access domain.Access, before int64, filter string) (ActivityPage, error) {
+func (a *App) AccountActivity(ctx context.Context, h Access, before int64, filter string) (ActivityPage, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return ActivityPage{}, err
+	}
 	if !access.Permissions.Has(domain.PermAuditView) {
 		return ActivityPage{}, forbidden(domain.PermAuditView)
 	}

@@ -25,6 +25,9 @@ func New(s *store.Store, h *auth.Hasher, baseURL string) *App {
 	return &App{store: s, hasher: h, now: time.Now, baseURL: baseURL}
 }
 
+// SetClock replaces the clock the use cases read (tests move time with it).
+func (a *App) SetClock(now func() time.Time) { a.now = now }
+
 // Hasher exposes the password hasher (benchmarks and tests count its work).
 func (a *App) Hasher() *auth.Hasher { return a.hasher }
 

@@ -61,7 +61,11 @@ func grant(ctx context.Context, tx *store.Tx, granter reach, accountID, userID, 
 
 // Grant gives an existing user a role in the caller's account (members.manage), with
 // the seat, plan and "no more than you hold" rules. Audited.
-func (a *App) Grant(ctx context.Context, actor Actor, access domain.Access, userID, roleID int64) error {
+func (a *App) Grant(ctx context.Context, actor Actor, h Access, userID, roleID int64) error {
+	access, err := a.open(h)
+	if err != nil {
+		return err
+	}
 	if !access.Permissions.Has(domain.PermMembersManage) {
 		return forbidden(domain.PermMembersManage)
 	}

@@ -21,7 +21,11 @@ type MembersPage struct {
 
 // Members lists an account's members: owner first, then active, then deactivated.
 // Callers need members.view (EFORBIDDEN otherwise).
-func (a *App) Members(ctx context.Context, access domain.Access, query string, page int) (MembersPage, error) {
+func (a *App) Members(ctx context.Context, h Access, query string, page int) (MembersPage, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return MembersPage{}, err
+	}
 	if !access.Permissions.Has(domain.PermMembersView) {
 		return MembersPage{}, forbidden(domain.PermMembersView)
 	}
@@ -110,7 +114,11 @@ func (a *App) memberChange(ctx context.Context, actor Actor, access domain.Acces
 // ChangeRole gives a member another role of the account. Needs members.manage; the
 // owner's role changes only by transfer; nobody grants permissions they lack. Takes
 // effect on the member's next request.
-func (a *App) ChangeRole(ctx context.Context, actor Actor, access domain.Access, userID, roleID int64) (domain.Member, error) {
+func (a *App) ChangeRole(ctx context.Context, actor Actor, h Access, userID, roleID int64) (domain.Member, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Member{}, err
+	}
 	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, "change the role of", func(tx *store.Tx, acc domain.Account, m domain.Member, caller reach) (string, error) {
 		if m.IsOwner() {
 			return "", domain.Errorf(domain.EINVALID, "The owner's role changes only by transferring ownership.")
@@ -134,7 +142,11 @@ func (a *App) ChangeRole(ctx context.Context, actor Actor, access domain.Access,
 
 // Deactivate ends a member's access on their very next request; the row stays so they
 // are told their access was revoked. Not the owner.
-func (a *App) Deactivate(ctx context.Context, actor Actor, access domain.Access, userID int64) (domain.Member, error) {
+func (a *App) Deactivate(ctx context.Context, actor Actor, h Access, userID int64) (domain.Member, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Member{}, err
+	}
 	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, "deactivate", func(tx *store.Tx, acc domain.Account, m domain.Member, _ reach) (string, error) {
 		if m.IsOwner() {
 			return "", domain.Errorf(domain.EINVALID, "The owner cannot be deactivated.")
@@ -147,7 +159,11 @@ func (a *App) Deactivate(ctx context.Context, actor Actor, access domain.Access,
 }
 
 // Reactivate restores a deactivated member, if a seat is free.
-func (a *App) Reactivate(ctx context.Context, actor Actor, access domain.Access, userID int64) (domain.Member, error) {
+func (a *App) Reactivate(ctx context.Context, actor Actor, h Access, userID int64) (domain.Member, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Member{}, err
+	}
 	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, "reactivate", func(tx *store.Tx, acc domain.Account, m domain.Member, _ reach) (string, error) {
 		if m.Status != domain.MembershipDeactivated {
 			return "", domain.Errorf(domain.EINVALID, "%s is already active.", m.FullName)
@@ -161,7 +177,11 @@ func (a *App) Reactivate(ctx context.Context, actor Actor, access domain.Access,
 
 // Remove ends a membership at once and for good (it can be granted again later as a
 // new grant). Not the owner.
-func (a *App) Remove(ctx context.Context, actor Actor, access domain.Access, userID int64) (domain.Member, error) {
+func (a *App) Remove(ctx context.Context, actor Actor, h Access, userID int64) (domain.Member, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Member{}, err
+	}
 	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, "remove", func(tx *store.Tx, acc domain.Account, m domain.Member, _ reach) (string, error) {
 		if m.IsOwner() {
 			return "", domain.Errorf(domain.EINVALID, "The owner cannot be removed; transfer ownership first.")
@@ -175,7 +195,11 @@ func (a *App) Remove(ctx context.Context, actor Actor, access domain.Access, use
 
 // TransferOwnership makes an active member the owner; the old owner becomes an
 // Administrator. Only the owner may (account.transfer).
-func (a *App) TransferOwnership(ctx context.Context, actor Actor, access domain.Access, userID int64) (domain.Member, error) {
+func (a *App) TransferOwnership(ctx context.Context, actor Actor, h Access, userID int64) (domain.Member, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Member{}, err
+	}
 	return a.memberChange(ctx, actor, access, domain.PermOwnershipTransfer, userID, "make owner", func(tx *store.Tx, acc domain.Account, m domain.Member, _ reach) (string, error) {
 		if m.IsOwner() {
 			return "", domain.Errorf(domain.EINVALID, "%s already owns this account.", m.FullName)
@@ -196,7 +220,11 @@ func (a *App) TransferOwnership(ctx context.Context, actor Actor, access domain.
 // CloseAccount closes the account; only its owner may (account.close), typing the
 // account's name to confirm. Members then see "ACCOUNT has been closed" and their
 // favourites fall back; staff can reopen it.
-func (a *App) CloseAccount(ctx context.Context, actor Actor, access domain.Access, confirm string) error {
+func (a *App) CloseAccount(ctx context.Context, actor Actor, h Access, confirm string) error {
+	access, err := a.open(h)
+	if err != nil {
+		return err
+	}
 	if !access.Permissions.Has(domain.PermAccountClose) {
 		return forbidden(domain.PermAccountClose)
 	}
@@ -275,7 +303,11 @@ func (a *App) SetPlan(ctx context.Context, actor Actor, slug, plan string, seats
 
 // LimitToLists limits a List manager to chosen lists of the account (none chosen: all
 // lists). Needs members.manage; lists of other accounts are ignored. Audited.
-func (a *App) LimitToLists(ctx context.Context, actor Actor, access domain.Access, userID int64, listIDs []int64) (domain.Member, error) {
+func (a *App) LimitToLists(ctx context.Context, actor Actor, h Access, userID int64, listIDs []int64) (domain.Member, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Member{}, err
+	}
 	return a.memberChange(ctx, actor, access, domain.PermMembersManage, userID, "change the lists of", func(tx *store.Tx, acc domain.Account, m domain.Member, caller reach) (string, error) {
 		if m.RoleID != domain.ListManagerRoleID {
 			return "", domain.Errorf(domain.EINVALID, "Only a List manager can be limited to chosen lists.")

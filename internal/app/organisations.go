@@ -48,7 +48,11 @@ type AccountSettings struct {
 }
 
 // Settings returns the account's settings page data. Needs account.view.
-func (a *App) Settings(ctx context.Context, access domain.Access) (AccountSettings, error) {
+func (a *App) Settings(ctx context.Context, h Access) (AccountSettings, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return AccountSettings{}, err
+	}
 	if !access.Permissions.Has(domain.PermAccountView) {
 		return AccountSettings{}, forbidden(domain.PermAccountView)
 	}

@@ -42,7 +42,11 @@ type RoleView struct {
 
 // Roles lists the predefined roles and the account's custom roles with their
 // permissions, scope and member count. Needs members.view.
-func (a *App) Roles(ctx context.Context, access domain.Access) (RolesView, error) {
+func (a *App) Roles(ctx context.Context, h Access) (RolesView, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return RolesView{}, err
+	}
 	if !access.Permissions.Has(domain.PermMembersView) {
 		return RolesView{}, rolesLack(domain.PermMembersView)
 	}
@@ -83,7 +87,11 @@ func (a *App) Roles(ctx context.Context, access domain.Access) (RolesView, error
 // CustomRole returns one custom role of the account for editing, with its member count
 // and the scope choices. Needs roles.manage; predefined roles and other accounts' roles
 // give ENOTFOUND.
-func (a *App) CustomRole(ctx context.Context, access domain.Access, roleID int64) (RoleView, error) {
+func (a *App) CustomRole(ctx context.Context, h Access, roleID int64) (RoleView, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return RoleView{}, err
+	}
 	if !access.Permissions.Has(domain.PermRolesManage) {
 		return RoleView{}, rolesLack(domain.PermRolesManage)
 	}
@@ -101,7 +109,11 @@ func (a *App) CustomRole(ctx context.Context, access domain.Access, roleID int64
 // CreateRole adds a custom role to the caller's account. Needs roles.manage; the role
 // may hold only permissions the caller holds, never the Owner's own, and always
 // account.view. Audited.
-func (a *App) CreateRole(ctx context.Context, actor Actor, access domain.Access, in RoleInput) (domain.Role, error) {
+func (a *App) CreateRole(ctx context.Context, actor Actor, h Access, in RoleInput) (domain.Role, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Role{}, err
+	}
 	if !access.Permissions.Has(domain.PermRolesManage) {
 		return domain.Role{}, rolesLack(domain.PermRolesManage)
 	}
@@ -137,7 +149,11 @@ func (a *App) CreateRole(ctx context.Context, actor Actor, access domain.Access,
 // UpdateRole renames a custom role and replaces its permissions and scope, under the
 // same rules as CreateRole. A caller may not change a role that holds a permission
 // they lack (EFORBIDDEN). Audited.
-func (a *App) UpdateRole(ctx context.Context, actor Actor, access domain.Access, roleID int64, in RoleInput) (domain.Role, error) {
+func (a *App) UpdateRole(ctx context.Context, actor Actor, h Access, roleID int64, in RoleInput) (domain.Role, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Role{}, err
+	}
 	if !access.Permissions.Has(domain.PermRolesManage) {
 		return domain.Role{}, rolesLack(domain.PermRolesManage)
 	}
@@ -186,7 +202,11 @@ func (a *App) UpdateRole(ctx context.Context, actor Actor, access domain.Access,
 // account: the members then move to it in the same transaction, which needs
 // members.manage and a role the caller may grant. It returns the deleted role and how
 // many members moved. Audited.
-func (a *App) DeleteRole(ctx context.Context, actor Actor, access domain.Access, roleID, reassignTo int64) (domain.Role, int, error) {
+func (a *App) DeleteRole(ctx context.Context, actor Actor, h Access, roleID, reassignTo int64) (domain.Role, int, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Role{}, 0, err
+	}
 	if !access.Permissions.Has(domain.PermRolesManage) {
 		return domain.Role{}, 0, rolesLack(domain.PermRolesManage)
 	}

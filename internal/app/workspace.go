@@ -56,7 +56,11 @@ func workspacePermission(access domain.Access, p domain.Permission) error {
 func workspaceNotFound() error { return domain.Errorf(domain.ENOTFOUND, "Page not found.") }
 
 // Campaigns lists one page of the campaigns the caller may see. Needs campaigns.view.
-func (a *App) Campaigns(ctx context.Context, access domain.Access, page int) (CampaignsPage, error) {
+func (a *App) Campaigns(ctx context.Context, h Access, page int) (CampaignsPage, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return CampaignsPage{}, err
+	}
 	if err := workspacePermission(access, domain.PermCampaignsView); err != nil {
 		return CampaignsPage{}, err
 	}
@@ -76,7 +80,11 @@ func (a *App) Campaigns(ctx context.Context, access domain.Access, page int) (Ca
 
 // Campaign returns one campaign the caller may see; ENOTFOUND for any other. Needs
 // campaigns.view.
-func (a *App) Campaign(ctx context.Context, access domain.Access, campaignID int64) (domain.Campaign, error) {
+func (a *App) Campaign(ctx context.Context, h Access, campaignID int64) (domain.Campaign, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Campaign{}, err
+	}
 	if err := workspacePermission(access, domain.PermCampaignsView); err != nil {
 		return domain.Campaign{}, err
 	}
@@ -88,11 +96,15 @@ func (a *App) Campaign(ctx context.Context, access domain.Access, campaignID int
 
 // CreateCampaign adds a draft campaign. Needs campaigns.edit and an unscoped caller
 // (a new campaign would fall outside a scope). Audited.
-func (a *App) CreateCampaign(ctx context.Context, actor Actor, access domain.Access, name string) (domain.Campaign, error) {
+func (a *App) CreateCampaign(ctx context.Context, actor Actor, h Access, name string) (domain.Campaign, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Campaign{}, err
+	}
 	if err := a.mayCreate(ctx, access, domain.PermCampaignsEdit, ScopeCampaign); err != nil {
 		return domain.Campaign{}, err
 	}
-	name, err := cleanName("name", name, 120)
+	name, err = cleanName("name", name, 120)
 	if err != nil {
 		return domain.Campaign{}, err
 	}
@@ -107,14 +119,18 @@ func (a *App) CreateCampaign(ctx context.Context, actor Actor, access domain.Acc
 }
 
 // RenameCampaign renames a campaign the caller may see. Needs campaigns.edit. Audited.
-func (a *App) RenameCampaign(ctx context.Context, actor Actor, access domain.Access, campaignID int64, name string) (domain.Campaign, error) {
+func (a *App) RenameCampaign(ctx context.Context, actor Actor, h Access, campaignID int64, name string) (domain.Campaign, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Campaign{}, err
+	}
 	if err := workspacePermission(access, domain.PermCampaignsEdit); err != nil {
 		return domain.Campaign{}, err
 	}
 	if err := a.mayReach(ctx, access, ScopeCampaign, campaignID); err != nil {
 		return domain.Campaign{}, err
 	}
-	name, err := cleanName("name", name, 120)
+	name, err = cleanName("name", name, 120)
 	if err != nil {
 		return domain.Campaign{}, err
 	}
@@ -135,7 +151,11 @@ func (a *App) RenameCampaign(ctx context.Context, actor Actor, access domain.Acc
 
 // PublishCampaign publishes a draft campaign the caller may see; a published one gives
 // ECONFLICT saying so. Needs campaigns.publish. Audited.
-func (a *App) PublishCampaign(ctx context.Context, actor Actor, access domain.Access, campaignID int64) (domain.Campaign, error) {
+func (a *App) PublishCampaign(ctx context.Context, actor Actor, h Access, campaignID int64) (domain.Campaign, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Campaign{}, err
+	}
 	if err := workspacePermission(access, domain.PermCampaignsPublish); err != nil {
 		return domain.Campaign{}, err
 	}
@@ -143,7 +163,7 @@ func (a *App) PublishCampaign(ctx context.Context, actor Actor, access domain.Ac
 		return domain.Campaign{}, err
 	}
 	var c domain.Campaign
-	err := a.tx(ctx, func(tx *store.Tx) error {
+	err = a.tx(ctx, func(tx *store.Tx) error {
 		old, err := tx.LockCampaign(ctx, access.Account.ID, campaignID)
 		if err != nil {
 			return err
@@ -162,7 +182,11 @@ func (a *App) PublishCampaign(ctx context.Context, actor Actor, access domain.Ac
 
 // Lists lists one page of the lists the caller may see, with their kept contact
 // counts. Needs lists.view.
-func (a *App) Lists(ctx context.Context, access domain.Access, page int) (ListsPage, error) {
+func (a *App) Lists(ctx context.Context, h Access, page int) (ListsPage, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return ListsPage{}, err
+	}
 	if err := workspacePermission(access, domain.PermListsView); err != nil {
 		return ListsPage{}, err
 	}
@@ -182,7 +206,11 @@ func (a *App) Lists(ctx context.Context, access domain.Access, page int) (ListsP
 
 // List returns a list the caller may see with one page of its contacts; ENOTFOUND for
 // any other. Needs lists.view.
-func (a *App) List(ctx context.Context, access domain.Access, listID int64, page int) (ListView, error) {
+func (a *App) List(ctx context.Context, h Access, listID int64, page int) (ListView, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return ListView{}, err
+	}
 	if err := workspacePermission(access, domain.PermListsView); err != nil {
 		return ListView{}, err
 	}
@@ -203,11 +231,15 @@ func (a *App) List(ctx context.Context, access domain.Access, listID int64, page
 }
 
 // CreateList adds an empty list. Needs lists.edit and an unscoped caller. Audited.
-func (a *App) CreateList(ctx context.Context, actor Actor, access domain.Access, name string) (domain.List, error) {
+func (a *App) CreateList(ctx context.Context, actor Actor, h Access, name string) (domain.List, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.List{}, err
+	}
 	if err := a.mayCreate(ctx, access, domain.PermListsEdit, ScopeList); err != nil {
 		return domain.List{}, err
 	}
-	name, err := cleanName("name", name, 120)
+	name, err = cleanName("name", name, 120)
 	if err != nil {
 		return domain.List{}, err
 	}
@@ -222,14 +254,18 @@ func (a *App) CreateList(ctx context.Context, actor Actor, access domain.Access,
 }
 
 // RenameList renames a list the caller may see. Needs lists.edit. Audited.
-func (a *App) RenameList(ctx context.Context, actor Actor, access domain.Access, listID int64, name string) (domain.List, error) {
+func (a *App) RenameList(ctx context.Context, actor Actor, h Access, listID int64, name string) (domain.List, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.List{}, err
+	}
 	if err := workspacePermission(access, domain.PermListsEdit); err != nil {
 		return domain.List{}, err
 	}
 	if err := a.mayReach(ctx, access, ScopeList, listID); err != nil {
 		return domain.List{}, err
 	}
-	name, err := cleanName("name", name, 120)
+	name, err = cleanName("name", name, 120)
 	if err != nil {
 		return domain.List{}, err
 	}
@@ -251,14 +287,18 @@ func (a *App) RenameList(ctx context.Context, actor Actor, access domain.Access,
 // AddContact puts an address (and an optional name) on a list the caller may see and
 // raises the list's contact count in the same transaction. An address already on the
 // list gives EINVALID on the email field. Needs lists.edit. Audited.
-func (a *App) AddContact(ctx context.Context, actor Actor, access domain.Access, listID int64, email, fullName string) (domain.Contact, domain.List, error) {
+func (a *App) AddContact(ctx context.Context, actor Actor, h Access, listID int64, email, fullName string) (domain.Contact, domain.List, error) {
+	access, err := a.open(h)
+	if err != nil {
+		return domain.Contact{}, domain.List{}, err
+	}
 	if err := workspacePermission(access, domain.PermListsEdit); err != nil {
 		return domain.Contact{}, domain.List{}, err
 	}
 	if err := a.mayReach(ctx, access, ScopeList, listID); err != nil {
 		return domain.Contact{}, domain.List{}, err
 	}
-	email, err := cleanEmail("email", email)
+	email, err = cleanEmail("email", email)
 	if err != nil {
 		return domain.Contact{}, domain.List{}, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"atrium/internal/app"
 	"atrium/internal/domain"
 )
 
@@ -19,26 +20,32 @@ func (s *Server) requireAccount(next http.Handler) http.Handler {
 			s.toLogin(w, r)
 			return
 		}
-		access, err := s.app.Access(r.Context(), uid, chi.URLParam(r, "account"))
-		if access.User.ID != 0 && access.User.SessionEpoch != s.sessions.GetInt(r.Context(), sessEpoch) {
+		h, err := s.app.Access(r.Context(), uid, chi.URLParam(r, "account"))
+		view := h.View()
+		if view.User.ID != 0 && view.User.SessionEpoch != s.sessions.GetInt(r.Context(), sessEpoch) {
 			s.toLogin(w, r)
 			return
 		}
-		ctx := context.WithValue(r.Context(), keyUser, access.User)
+		ctx := context.WithValue(r.Context(), keyUser, view.User)
 		if err != nil {
 			s.fail(w, r.WithContext(ctx), err)
 			return
 		}
-		ctx = context.WithValue(ctx, keyAccess, access)
+		ctx = context.WithValue(ctx, keyAccess, h)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-// currentAccess returns the access loaded by requireAccount.
-func currentAccess(r *http.Request) domain.Access {
-	a, _ := r.Context().Value(keyAccess).(domain.Access)
-	return a
+// accessHandle returns the handle loaded by requireAccount, which the account's use
+// cases take: only app makes one, so a handler cannot hand app a forged access.
+func accessHandle(r *http.Request) app.Access {
+	h, _ := r.Context().Value(keyAccess).(app.Access)
+	return h
 }
+
+// currentAccess returns the facts of the access loaded by requireAccount, for
+// rendering (a copy: changing it changes nothing app will see).
+func currentAccess(r *http.Request) domain.Access { return accessHandle(r).View() }
 
 // require answers 403 unless the caller holds perm in the current account.
 func (s *Server) require(perm domain.Permission) func(http.Handler) http.Handler {

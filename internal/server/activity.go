@@ -13,7 +13,7 @@ import (
 func (s *Server) accountActivity(w http.ResponseWriter, r *http.Request) {
 	access := currentAccess(r)
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	p, err := s.app.AccountActivity(r.Context(), access, before, r.URL.Query().Get("filter"))
+	p, err := s.app.AccountActivity(r.Context(), accessHandle(r), before, r.URL.Query().Get("filter"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

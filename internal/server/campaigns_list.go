@@ -17,7 +17,7 @@ func (s *Server) campaignsList(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, status int, form pages.WorkspaceForm) {
 	access := currentAccess(r)
-	view, err := s.app.Campaigns(r.Context(), access, workspacePage(r))
+	view, err := s.app.Campaigns(r.Context(), accessHandle(r), workspacePage(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -36,7 +36,7 @@ func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, status 
 // campaignsCreate adds a draft campaign (campaigns.edit) and opens it.
 func (s *Server) campaignsCreate(w http.ResponseWriter, r *http.Request) {
 	access := currentAccess(r)
-	c, err := s.app.CreateCampaign(r.Context(), actor(r), access, r.PostFormValue("name"))
+	c, err := s.app.CreateCampaign(r.Context(), actor(r), accessHandle(r), r.PostFormValue("name"))
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {
 			s.renderCampaigns(w, r, http.StatusUnprocessableEntity, workspaceForm(r, err, "name"))

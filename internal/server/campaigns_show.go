@@ -21,7 +21,7 @@ func (s *Server) renderCampaign(w http.ResponseWriter, r *http.Request, status i
 		s.fail(w, r, err)
 		return
 	}
-	c, err := s.app.Campaign(r.Context(), access, id)
+	c, err := s.app.Campaign(r.Context(), accessHandle(r), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -47,7 +47,7 @@ func (s *Server) campaignUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	c, err := s.app.RenameCampaign(r.Context(), actor(r), access, id, r.PostFormValue("name"))
+	c, err := s.app.RenameCampaign(r.Context(), actor(r), accessHandle(r), id, r.PostFormValue("name"))
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {
 			s.renderCampaign(w, r, http.StatusUnprocessableEntity, workspaceForm(r, err, "name"), "")
@@ -69,7 +69,7 @@ func (s *Server) campaignPublish(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	c, err := s.app.PublishCampaign(r.Context(), actor(r), access, id)
+	c, err := s.app.PublishCampaign(r.Context(), actor(r), accessHandle(r), id)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ECONFLICT {
 			s.renderCampaign(w, r, http.StatusConflict, pages.WorkspaceForm{}, domain.ErrorMessage(err))

@@ -15,7 +15,7 @@ func (s *Server) listsList(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderLists(w http.ResponseWriter, r *http.Request, status int, form pages.WorkspaceForm) {
 	access := currentAccess(r)
-	view, err := s.app.Lists(r.Context(), access, workspacePage(r))
+	view, err := s.app.Lists(r.Context(), accessHandle(r), workspacePage(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -34,7 +34,7 @@ func (s *Server) renderLists(w http.ResponseWriter, r *http.Request, status int,
 // listsCreate adds an empty list (lists.edit) and opens it.
 func (s *Server) listsCreate(w http.ResponseWriter, r *http.Request) {
 	access := currentAccess(r)
-	l, err := s.app.CreateList(r.Context(), actor(r), access, r.PostFormValue("name"))
+	l, err := s.app.CreateList(r.Context(), actor(r), accessHandle(r), r.PostFormValue("name"))
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {
 			s.renderLists(w, r, http.StatusUnprocessableEntity, workspaceForm(r, err, "name"))

@@ -21,7 +21,7 @@ func (s *Server) renderList(w http.ResponseWriter, r *http.Request, status int, 
 		s.fail(w, r, err)
 		return
 	}
-	view, err := s.app.List(r.Context(), access, id, workspacePage(r))
+	view, err := s.app.List(r.Context(), accessHandle(r), id, workspacePage(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -48,7 +48,7 @@ func (s *Server) listUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	l, err := s.app.RenameList(r.Context(), actor(r), access, id, r.PostFormValue("name"))
+	l, err := s.app.RenameList(r.Context(), actor(r), accessHandle(r), id, r.PostFormValue("name"))
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {
 			s.renderList(w, r, http.StatusUnprocessableEntity, workspaceForm(r, err, "name"), pages.WorkspaceForm{})
@@ -70,7 +70,7 @@ func (s *Server) listAddContact(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	c, l, err := s.app.AddContact(r.Context(), actor(r), access, id, r.PostFormValue("email"), r.PostFormValue("full_name"))
+	c, l, err := s.app.AddContact(r.Context(), actor(r), accessHandle(r), id, r.PostFormValue("email"), r.PostFormValue("full_name"))
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {
 			s.renderList(w, r, http.StatusUnprocessableEntity, pages.WorkspaceForm{}, workspaceForm(r, err, "email", "full_name"))

@@ -11,7 +11,7 @@ import (
 	"atrium/internal/domain"
 )
 
-type memberAction func(ctx context.Context, actor app.Actor, access domain.Access, userID int64) (domain.Member, error)
+type memberAction func(ctx context.Context, actor app.Actor, access app.Access, userID int64) (domain.Member, error)
 
 // memberActionHandler runs one members-list action on the user in the URL. A user id
 // that is not a member of this account (or not a number) gives 404; a refused change
@@ -23,10 +23,9 @@ func (s *Server) memberActionHandler(act memberAction, done string) http.Handler
 			s.fail(w, r, domain.Errorf(domain.ENOTFOUND, "Page not found."))
 			return
 		}
-		access := currentAccess(r)
-		m, err := act(r.Context(), actor(r), access, userID)
+		m, err := act(r.Context(), actor(r), accessHandle(r), userID)
 		if err != nil {
-			if c := domain.ErrorCode(err); c == domain.EINVALID || c == domain.EINVARIANT || c == domain.ECONFLICT {
+			if c := domain.ErrorCode(err); c == domain.EINVALID || c == domain.EINVARIANT || c == domain.ECONFLICT || c == domain.EFORBIDDEN {
 				s.renderMembers(w, r, ErrorStatus(err), domain.ErrorMessage(err))
 				return
 			}
@@ -34,7 +33,7 @@ func (s *Server) memberActionHandler(act memberAction, done string) http.Handler
 			return
 		}
 		s.sessions.Put(r.Context(), "flash", m.FullName+" "+done)
-		http.Redirect(w, r, "/a/"+access.Account.Slug+"/members", http.StatusSeeOther)
+		http.Redirect(w, r, "/a/"+currentAccess(r).Account.Slug+"/members", http.StatusSeeOther)
 	}
 }
 
@@ -44,7 +43,7 @@ func (s *Server) membersChangeRole(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		roleID = -1
 	}
-	s.memberActionHandler(func(ctx context.Context, a app.Actor, acc domain.Access, userID int64) (domain.Member, error) {
+	s.memberActionHandler(func(ctx context.Context, a app.Actor, acc app.Access, userID int64) (domain.Member, error) {
 		return s.app.ChangeRole(ctx, a, acc, userID, roleID)
 	}, "has a new role.")(w, r)
 }
@@ -84,7 +83,7 @@ func (s *Server) membersScope(w http.ResponseWriter, r *http.Request) {
 		}
 		ids = append(ids, id)
 	}
-	s.memberActionHandler(func(ctx context.Context, a app.Actor, acc domain.Access, userID int64) (domain.Member, error) {
+	s.memberActionHandler(func(ctx context.Context, a app.Actor, acc app.Access, userID int64) (domain.Member, error) {
 		return s.app.LimitToLists(ctx, a, acc, userID, ids)
 	}, "now reaches the chosen lists.")(w, r)
 }

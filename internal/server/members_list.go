@@ -16,7 +16,7 @@ func (s *Server) membersList(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
 	access := currentAccess(r)
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	mp, err := s.app.Members(r.Context(), access, r.URL.Query().Get("q"), page)
+	mp, err := s.app.Members(r.Context(), accessHandle(r), r.URL.Query().Get("q"), page)
 	if err != nil {
 		s.fail(w, r, err)
 		return

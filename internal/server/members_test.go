@@ -283,11 +283,11 @@ func countAudit(t *testing.T, e *env, accountID int64, action string) int {
 }
 
 // grantDirect has the owner of a grant the user a Viewer role through the app layer.
-func grantDirect(e *env, a domain.Account, u domain.User) (domain.Access, domain.User, error) {
+func grantDirect(e *env, a domain.Account, u domain.User) (app.Access, domain.User, error) {
 	ctx := context.Background()
 	owner, err := e.Store.AccountOwnerEmail(ctx, a.ID)
 	if err != nil {
-		return domain.Access{}, u, err
+		return app.Access{}, u, err
 	}
 	ou, _ := e.Store.UserByEmail(ctx, owner)
 	access, err := e.App.Access(ctx, ou.ID, a.Slug)

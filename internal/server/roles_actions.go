@@ -18,7 +18,7 @@ func (s *Server) rolesCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	role, err := s.app.CreateRole(r.Context(), actor(r), access, in)
+	role, err := s.app.CreateRole(r.Context(), actor(r), accessHandle(r), in)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {
 			f := roleFormOf(in)
@@ -46,7 +46,7 @@ func (s *Server) renderRoleEdit(w http.ResponseWriter, r *http.Request, status i
 		s.fail(w, r, err)
 		return
 	}
-	view, err := s.app.CustomRole(r.Context(), access, id)
+	view, err := s.app.CustomRole(r.Context(), accessHandle(r), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -85,7 +85,7 @@ func (s *Server) roleUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	role, err := s.app.UpdateRole(r.Context(), actor(r), access, id, in)
+	role, err := s.app.UpdateRole(r.Context(), actor(r), accessHandle(r), id, in)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {
 			f := roleFormOf(in)
@@ -115,7 +115,7 @@ func (s *Server) roleDelete(w http.ResponseWriter, r *http.Request) {
 			to = -1
 		}
 	}
-	role, moved, err := s.app.DeleteRole(r.Context(), actor(r), access, id, to)
+	role, moved, err := s.app.DeleteRole(r.Context(), actor(r), accessHandle(r), id, to)
 	if err != nil {
 		if c := domain.ErrorCode(err); c == domain.EINVALID || c == domain.EINVARIANT || c == domain.ECONFLICT {
 			s.renderRoles(w, r, ErrorStatus(err), pages.RoleForm{}, domain.ErrorMessage(err))

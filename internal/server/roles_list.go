@@ -20,7 +20,7 @@ func (s *Server) rolesList(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderRoles(w http.ResponseWriter, r *http.Request, status int, form pages.RoleForm, errMsg string) {
 	access := currentAccess(r)
-	view, err := s.app.Roles(r.Context(), access)
+	view, err := s.app.Roles(r.Context(), accessHandle(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -15,7 +15,7 @@ func (s *Server) settingsShow(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status int, confirmErr string) {
 	access := currentAccess(r)
-	view, err := s.app.Settings(r.Context(), access)
+	view, err := s.app.Settings(r.Context(), accessHandle(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -32,7 +32,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 // accountClose closes the account (account.close: the owner only).
 func (s *Server) accountClose(w http.ResponseWriter, r *http.Request) {
 	access := currentAccess(r)
-	if err := s.app.CloseAccount(r.Context(), actor(r), access, r.PostFormValue("confirm")); err != nil {
+	if err := s.app.CloseAccount(r.Context(), actor(r), accessHandle(r), r.PostFormValue("confirm")); err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {
 			s.renderSettings(w, r, http.StatusUnprocessableEntity, domain.ErrorMessage(err))
 			return
