@@ -9,6 +9,7 @@ import (
 
 	"atrium/internal/auth"
 	"atrium/internal/domain"
+	"atrium/internal/mail"
 	"atrium/internal/store"
 )
 
@@ -16,13 +17,14 @@ import (
 type App struct {
 	store   *store.Store
 	hasher  *auth.Hasher
+	mail    *mail.Queue
 	now     func() time.Time
 	baseURL string
 }
 
 // New wires the use cases over a store and a password hasher. baseURL prefixes links.
 func New(s *store.Store, h *auth.Hasher, baseURL string) *App {
-	return &App{store: s, hasher: h, now: time.Now, baseURL: baseURL}
+	return &App{store: s, hasher: h, mail: mail.NewQueue(baseURL), now: time.Now, baseURL: baseURL}
 }
 
 // SetClock replaces the clock the use cases read (tests move time with it).

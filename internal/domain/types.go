@@ -103,3 +103,24 @@ type SessionInfo struct {
 	UserAgent string
 	Current   bool // the session of the request asking
 }
+
+// OutboundMail is one email as Atrium sends it: rendered when it is queued, in the
+// transaction of the change that causes it, and kept in the outbox.
+type OutboundMail struct {
+	ID int64
+	// MessageID is the Message-ID header, the same on every delivery attempt.
+	MessageID string
+	// Kind says what the message is ("invitation", "access_request", …).
+	Kind      string
+	To        string
+	Subject   string
+	Text      string
+	HTML      string
+	AccountID int64 // 0 when the message concerns no account
+	// Status is queued, sent or failed; Attempts and LastError tell the story.
+	Status    string
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	SentAt    *time.Time
+}
