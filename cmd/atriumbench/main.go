@@ -1,6 +1,7 @@
 // Command atriumbench measures Atrium under load: the raw argon2id hash rate, password
 // sign-ins through the two-step login, and the account home page of a signed-in user,
-// with the server's resident memory sampled throughout. A "people at scale" phase
+// with the server's resident memory sampled throughout; then how many of a burst of
+// wrong passwords for one email get hashed (-guesses=0 skips). A "people at scale" phase
 // (-people=false skips it) then bulk-loads an organisation of 100,000 users and an
 // account of 10,000 members, loads the members list and the organisation's Users page
 // (first pages, searches, a deep page) as the organisation's owner, and explains the
@@ -40,6 +41,7 @@ type options struct {
 	warmup         time.Duration
 	keepLog        bool
 	settle         time.Duration
+	guesses        int
 
 	people         bool
 	peopleUsers    int
@@ -61,6 +63,7 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "start of each load run left out of rates and percentiles")
 	flag.DurationVar(&o.settle, "settle", 15*time.Second, "before each measurement, wait at most this long for the host to be quiet (0: do not wait)")
 	flag.BoolVar(&o.keepLog, "keep-log", false, "keep the server's log file after the run")
+	flag.IntVar(&o.guesses, "guesses", 110, "wrong passwords sent at once for one email, counted as hashed or refused (0 skips)")
 	flag.BoolVar(&o.people, "people", true, "run the people-at-scale phase (large organisation and account: members and Users pages)")
 	flag.IntVar(&o.peopleUsers, "people-users", 100000, "people phase: bulk users listed in the northwind organisation")
 	flag.IntVar(&o.peopleMembers, "people-members", 10000, "people phase: active members of northwind-retail (at most a tenth of -people-users)")

@@ -24,6 +24,7 @@ type reportInput struct {
 	hashRuns [2]hashResult // before and after the sign-in run
 	signIn   loadResult
 	home     loadResult
+	guesses  *guessResult  // nil when the phase did not run
 	people   *peopleResult // nil when the phase did not run
 	idleRSS  int64
 	clients  int
@@ -77,6 +78,9 @@ func report(w io.Writer, in reportInput) {
 		in.home.cpu.server, in.home.cpu.db, in.home.cpu.bench, in.home.cpu.others), "", "")
 	row("    peak server RSS", fmt.Sprintf("%.1f MB", mb(in.home.rss.peak())), "", "")
 	row("    200 answers / unexpected answers", fmt.Sprintf("%d / %d", in.home.ok, in.home.unexpected), "0 unexpected", okIfZero(in.home.unexpected))
+	if in.guesses != nil {
+		in.guesses.rows(row)
+	}
 	row("server RSS idle (after seeding)", fmt.Sprintf("%.1f MB", mb(in.idleRSS)), "", "")
 	if in.people != nil {
 		in.people.rows(row)

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// run is the whole bench: setup, the three measurements, the report and the cleanup.
+// run is the whole bench: setup, the measurements, the report and the cleanup.
 // Cleanup (server stopped, database dropped, temporary files removed) runs whatever
 // happened before it.
 func run(ctx context.Context, o options) (err error) {
@@ -139,6 +139,20 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 
+	var guesses *guessResult
+	if o.guesses > 0 && len(seeded.users) > 0 {
+		step(fmt.Sprintf("load (c): %d wrong passwords at once for %s", o.guesses, seeded.users[0]))
+		g, err := guessPhase(ctx, srv, seeded.users[0], o.guesses)
+		if err != nil {
+			return err
+		}
+		g.print()
+		guesses = &g
+		if err := srv.alive(); err != nil {
+			return err
+		}
+	}
+
 	var people *peopleResult
 	if o.people {
 		if people, err = peoplePhase(ctx, srv, pool, benchURL, meter, o); err != nil {
@@ -146,10 +160,13 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}
 
-	report(os.Stdout, reportInput{hash: hr, hashRuns: [2]hashResult{hrBefore, hrAfter}, signIn: si, home: home, people: people, idleRSS: idle.rss, clients: o.signInClients,
+	report(os.Stdout, reportInput{hash: hr, hashRuns: [2]hashResult{hrBefore, hrAfter}, signIn: si, home: home, guesses: guesses, people: people, idleRSS: idle.rss, clients: o.signInClients,
 		cpus: runtime.NumCPU(), elapsed: time.Since(started)})
 
 	n := si.unexpected + home.unexpected
+	if guesses != nil {
+		n += guesses.unexpected
+	}
 	if people != nil {
 		n += people.unexpected()
 	}

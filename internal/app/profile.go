@@ -31,34 +31,30 @@ func (a *App) ChangeName(ctx context.Context, actor Actor, name string) (string,
 }
 
 // ChangePassword sets the actor's own password after checking their current one. A
-// wrong current password counts as a failed attempt for their email, and the throttle
-// applies as at sign-in. On success every session of the user but the one with the
-// token keep ends (their session epoch rises too, so keep must be renewed at once:
-// RenewSession), the email's failed attempts are forgotten, and it is audited. It
-// returns the new session epoch.
+// new password CheckNewPassword refuses is refused first, at no hashing and no attempt.
+// Checking the current password is a password attempt for the actor's email and
+// address, throttled and reserved before the hash as at sign-in (verifyAttempt), so a
+// wrong current password counts as a failed attempt. On success every session of the
+// user but the one with the token keep ends (their session epoch rises too, so keep
+// must be renewed at once: RenewSession), the email's failed attempts are forgotten and
+// the address's reserved one given back, and it is audited. It returns the new session
+// epoch.
 func (a *App) ChangePassword(ctx context.Context, actor Actor, current, next, keep string) (int, error) {
-	email := NormaliseEmail(actor.Email)
-	f, err := a.store.SignInFacts(ctx, email, emailThrottleKey(email), ipThrottleKey(actor.IP))
-	if err != nil {
-		return 0, err
-	}
-	if f.User.ID != actor.UserID {
-		return 0, domain.Errorf(domain.ENOTFOUND, "Page not found.")
-	}
-	if err := a.checkAttempts(f); err != nil {
-		return 0, err
-	}
-	if _, err := a.hasher.Verify(ctx, current, f.PasswordHash); err != nil {
-		if !errors.Is(err, auth.ErrMismatch) {
-			return 0, err
-		}
-		if err := a.store.RecordLoginFailure(ctx, emailThrottleKey(email), ipThrottleKey(actor.IP)); err != nil {
-			return 0, err
-		}
-		return 0, domain.FieldError("current_password", "That is not your current password.")
-	}
 	if msg := auth.CheckNewPassword(next); msg != "" {
 		return 0, domain.FieldError("new_password", msg)
+	}
+	email := NormaliseEmail(actor.Email)
+	_, _, err := a.verifyAttempt(ctx, email, actor.IP, current, func(_ store.Q, f store.SignInFacts) error {
+		if f.User.ID != actor.UserID {
+			return domain.Errorf(domain.ENOTFOUND, "Page not found.")
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, auth.ErrMismatch) {
+			return 0, domain.FieldError("current_password", "That is not your current password.")
+		}
+		return 0, err
 	}
 	hash, err := a.hasher.Hash(ctx, next)
 	if err != nil {
@@ -75,7 +71,7 @@ func (a *App) ChangePassword(ctx context.Context, actor Actor, current, next, ke
 		if _, err := tx.EndUserSessions(ctx, actor.UserID, auth.HashToken(keep)); err != nil {
 			return err
 		}
-		if err := tx.ClearLoginFailures(ctx, emailThrottleKey(email)); err != nil {
+		if err := tx.SettleLoginAttempt(ctx, emailThrottleKey(email), ipThrottleKey(actor.IP)); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, "Profile > Change password", actor.Email, 0, 0)

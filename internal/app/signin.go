@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"atrium/internal/auth"
 	"atrium/internal/domain"
@@ -24,16 +26,46 @@ func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSp
 // sign-on (the email step has already said so: nothing new is revealed).
 var ErrSSOOnly = domain.Errorf(domain.EFORBIDDEN, "Your organisation signs you in through single sign-on, which is not set up on this server yet.")
 
+// MaxEmailLen is the longest email address, in bytes (RFC 5321's path less its
+// angle brackets).
+const MaxEmailLen = 254
+
+// CheckSignInEmail returns the normalised form of an email typed to sign in, or an
+// EINVALID error on field "email" when it cannot be anyone's address: empty, longer
+// than MaxEmailLen, not valid UTF-8, holding a control character (NUL included) or
+// white space, or without an "@" between a local part and a domain. Sign-in refuses
+// such an email before any hashing or database work.
+func CheckSignInEmail(email string) (string, error) {
+	if !utf8.ValidString(email) {
+		return "", errEmailInvalid
+	}
+	email = NormaliseEmail(email)
+	switch at := strings.LastIndexByte(email, '@'); {
+	case email == "":
+		return "", domain.FieldError("email", "Enter the email address you sign in with.")
+	case len(email) > MaxEmailLen:
+		return "", domain.FieldError("email", fmt.Sprintf("That is too long for an email address (at most %d characters).", MaxEmailLen))
+	case at <= 0 || at == len(email)-1 || strings.IndexFunc(email, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0:
+		return "", errEmailInvalid
+	}
+	return email, nil
+}
+
+var errEmailInvalid = domain.FieldError("email", "That is not an email address. Enter one like name@example.com.")
+
 // SignInSteps returns what a user identified by email still owes under the login
 // policy of their favourite account. Unknown emails get the password step too, so the
-// answer reveals nothing.
+// answer reveals nothing. An email CheckSignInEmail refuses gives its error.
 func (a *App) SignInSteps(ctx context.Context, email string, proof policy.Proof) ([]policy.Step, error) {
-	email = NormaliseEmail(email)
+	email, err := CheckSignInEmail(email)
+	if err != nil {
+		return nil, err
+	}
 	f, err := a.store.SignInFacts(ctx, email, emailThrottleKey(email), "")
 	if err != nil {
 		return nil, err
 	}
-	return a.steps(ctx, f, proof)
+	return a.steps(ctx, a.store.Q, f, proof)
 }
 
 // Failed password attempts are counted under these keys (login_throttles.key).
@@ -44,6 +76,37 @@ func ipThrottleKey(ip string) string {
 		return ""
 	}
 	return "ip:" + ip
+}
+
+// verifyAttempt checks password against the hash of the facts read for email while a
+// password attempt of email from ip reserves its place in the throttle: the attempt
+// is decided under the keys of the email and the address (store.BeginSignInAttempt),
+// by check and then checkAttempts, and when allowed it counts as a failure at once,
+// before the hash. Attempts in parallel, on this server or another, therefore each see
+// the ones before them, and those beyond the allowance are refused without hashing. A
+// wrong password needs nothing more; a right one settles the attempt afterwards
+// (StartSession, ChangePassword). The reservation is made only once the hasher admits
+// the attempt (auth.Hasher.VerifyClaimed), so right passwords queued for hashing do
+// not pile up as failures of their address. check may query through q, the
+// attempt's own connection, while the keys are held.
+func (a *App) verifyAttempt(ctx context.Context, email, ip, password string,
+	check func(q store.Q, f store.SignInFacts) error) (f store.SignInFacts, rehash bool, err error) {
+	rehash, err = a.hasher.VerifyClaimed(ctx, password, func() (string, error) {
+		att, facts, err := a.store.BeginSignInAttempt(ctx, email, emailThrottleKey(email), ipThrottleKey(ip))
+		if err != nil {
+			return "", err
+		}
+		defer att.Release(ctx)
+		f = facts
+		if err := check(att.Q(), f); err != nil {
+			return "", err
+		}
+		if err := a.checkAttempts(f); err != nil {
+			return "", err
+		}
+		return f.PasswordHash, att.Reserve(ctx)
+	})
+	return f, rehash, err
 }
 
 // checkAttempts applies the throttle to the failed attempts read with the facts: nil
@@ -76,8 +139,9 @@ func throttled(t policy.Throttle) error {
 		Message: "Too many failed sign-in attempts. Try again in " + when + "."}
 }
 
-// steps applies the login policy to the facts read for an email.
-func (a *App) steps(ctx context.Context, f store.SignInFacts, proof policy.Proof) ([]policy.Step, error) {
+// steps applies the login policy to the facts read for an email, reading through q
+// what else it needs.
+func (a *App) steps(ctx context.Context, q store.Q, f store.SignInFacts, proof policy.Proof) ([]policy.Step, error) {
 	if f.User.ID == 0 {
 		return []policy.Step{policy.StepPassword}, nil
 	}
@@ -85,7 +149,7 @@ func (a *App) steps(ctx context.Context, f store.SignInFacts, proof policy.Proof
 	if !f.FavouriteOK {
 		// The favourite is gone (or never set): the landing fallback's rules apply.
 		var err error
-		if settings, err = a.governingSettings(ctx, f.User.ID); err != nil {
+		if settings, err = governingSettings(ctx, q, f.User.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -94,8 +158,8 @@ func (a *App) steps(ctx context.Context, f store.SignInFacts, proof policy.Proof
 
 // governingSettings returns the settings of the account a user lands in when their
 // favourite cannot be entered: the landing fallback's.
-func (a *App) governingSettings(ctx context.Context, userID int64) (policy.Settings, error) {
-	entries, err := a.store.Entries(ctx, userID, 0, "", 0)
+func governingSettings(ctx context.Context, q store.Q, userID int64) (policy.Settings, error) {
+	entries, err := q.Entries(ctx, userID, 0, "", 0)
 	if err != nil {
 		return policy.Settings{}, err
 	}
@@ -103,49 +167,47 @@ func (a *App) governingSettings(ctx context.Context, userID int64) (policy.Setti
 	if land.None {
 		return policy.Settings{LoginMethod: "password"}, nil
 	}
-	acc, err := a.store.AccountBySlug(ctx, land.Entry.AccountSlug)
+	acc, err := q.AccountBySlug(ctx, land.Entry.AccountSlug)
 	if err != nil {
 		return policy.Settings{}, err
 	}
 	return policy.Settings{LoginMethod: acc.LoginMethod, MFARequired: acc.MFARequired}, nil
 }
 
-// PasswordSignIn checks an email and password. Unknown emails, users without a
-// password, disabled users and wrong passwords all give ErrBadCredentials after the
-// same amount of hashing, and each counts as a failed attempt for the email and the
-// address. Attempts the throttle refuses (policy.CheckAttempts) give ETOOMANY before
-// any hashing, the same for known and unknown emails; an account that signs in only
-// through single sign-on refuses the password with ErrSSOOnly, also before hashing.
-// On success it re-hashes the password when the parameters have risen and returns the
-// user; the caller then starts their session with StartSession.
+// PasswordSignIn checks an email and password. An email CheckSignInEmail refuses gives
+// its EINVALID error before any hashing or database work. Unknown emails, users
+// without a password, disabled users and wrong passwords all give ErrBadCredentials
+// after the same amount of hashing, and each counts as a failed attempt for the email
+// and the address, counted before the hash (verifyAttempt) so that parallel attempts
+// cannot outrun the throttle. Attempts the throttle refuses (policy.CheckAttempts) give
+// ETOOMANY before any hashing, the same for known and unknown emails; an account that
+// signs in only through single sign-on refuses the password with ErrSSOOnly, also
+// before hashing. On success it re-hashes the password when the parameters have risen
+// and returns the user; the caller then starts their session with StartSession
+// (AfterPassword set), which settles the attempt.
 func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (domain.User, error) {
-	email = NormaliseEmail(email)
-	emailKey, ipKey := emailThrottleKey(email), ipThrottleKey(ip)
-	f, err := a.store.SignInFacts(ctx, email, emailKey, ipKey)
+	email, err := CheckSignInEmail(email)
 	if err != nil {
 		return domain.User{}, err
 	}
-	// The password step is taken only where the policy asks for it: posting a
-	// password cannot skip an account's single sign-on.
-	steps, err := a.steps(ctx, f, policy.Proof{})
-	if err != nil {
-		return domain.User{}, err
-	}
-	if len(steps) > 0 && steps[0] == policy.StepSSO {
-		return domain.User{}, ErrSSOOnly
-	}
-	if err := a.checkAttempts(f); err != nil {
-		return domain.User{}, err
-	}
+	f, rehash, verr := a.verifyAttempt(ctx, email, ip, password, func(q store.Q, f store.SignInFacts) error {
+		// The password step is taken only where the policy asks for it: posting a
+		// password cannot skip an account's single sign-on.
+		steps, err := a.steps(ctx, q, f, policy.Proof{})
+		if err != nil {
+			return err
+		}
+		if len(steps) > 0 && steps[0] == policy.StepSSO {
+			return ErrSSOOnly
+		}
+		return nil
+	})
 	u := f.User
-	rehash, verr := a.hasher.Verify(ctx, password, f.PasswordHash)
 	if verr != nil || u.ID == 0 || u.Disabled {
 		if verr != nil && !errors.Is(verr, auth.ErrMismatch) {
 			return domain.User{}, verr
 		}
-		if err := a.store.RecordLoginFailure(ctx, emailKey, ipKey); err != nil {
-			return domain.User{}, err
-		}
+		// Already counted as a failure when the attempt was reserved.
 		return domain.User{}, ErrBadCredentials
 	}
 	if rehash {
@@ -167,16 +229,24 @@ type SessionStart struct {
 	Expiry    time.Time
 	IP        string
 	UserAgent string
+	// AfterPassword says the sign-in follows PasswordSignIn, whose attempt from IP
+	// reserved a failure that starting the session gives back.
+	AfterPassword bool
 }
 
 // userAgentMax bounds the browser description kept with a session.
 const userAgentMax = 300
 
 // StartSession records a completed sign-in: the session's row, owned by the user (so
-// they can list and end it), the sign-in time, the end of the email's failed attempts,
-// and the audit event "Sign in > METHOD", all at once.
+// they can list and end it), the sign-in time, the end of the email's failed attempts
+// (and, after a password, the failure its attempt reserved against the address given
+// back), and the audit event "Sign in > METHOD", all at once.
 func (a *App) StartSession(ctx context.Context, u domain.User, method string, s SessionStart) error {
-	return a.store.RecordSignIn(ctx, u.ID, u.Email, emailThrottleKey(NormaliseEmail(u.Email)), "Sign in > "+method,
+	ipKey := ""
+	if s.AfterPassword {
+		ipKey = ipThrottleKey(s.IP)
+	}
+	return a.store.RecordSignIn(ctx, u.ID, u.Email, emailThrottleKey(NormaliseEmail(u.Email)), ipKey, "Sign in > "+method,
 		store.SessionStart{TokenHash: auth.HashToken(s.Token), Expiry: s.Expiry, IP: s.IP, UserAgent: clipUserAgent(s.UserAgent)})
 }
 

@@ -37,6 +37,8 @@ var ErrMismatch = errors.New("auth: password does not match")
 type Hasher struct {
 	params Params
 	mem    chan *argon2.Memory
+	// claims admits VerifyClaimed calls: twice concurrency at once (see there).
+	claims chan struct{}
 	dummy  string
 	count  atomic.Int64
 	// inside, when set, is told of each hash entering (+1) and leaving (-1) the
@@ -49,7 +51,7 @@ func NewHasher(p Params, concurrency int) *Hasher {
 	if concurrency < 1 {
 		concurrency = 1
 	}
-	h := &Hasher{params: p, mem: make(chan *argon2.Memory, concurrency)}
+	h := &Hasher{params: p, mem: make(chan *argon2.Memory, concurrency), claims: make(chan struct{}, 2*concurrency)}
 	for range concurrency {
 		h.mem <- argon2.NewMemory(p.MemoryKiB)
 	}
@@ -85,6 +87,27 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (rehash b
 		return false, ErrMismatch
 	}
 	return h.verify(ctx, password, encoded)
+}
+
+// VerifyClaimed is Verify against the hash that claim returns, with claim run only
+// once this call is admitted: at most twice as many calls at once as hashes may run,
+// the others wait (or give up when ctx ends). A caller that must commit to an attempt
+// before its hash (a sign-in reserves its place in the throttle) does so in claim, so
+// the attempts committed but not yet decided stay that few however many requests
+// queue: enough for the next hash to be ready when one ends, never a crowd. When
+// claim fails nothing is hashed and its error is returned.
+func (h *Hasher) VerifyClaimed(ctx context.Context, password string, claim func() (encoded string, err error)) (rehash bool, err error) {
+	select {
+	case h.claims <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-h.claims }()
+	encoded, err := claim()
+	if err != nil {
+		return false, err
+	}
+	return h.Verify(ctx, password, encoded)
 }
 
 func (h *Hasher) verify(ctx context.Context, password, encoded string) (bool, error) {

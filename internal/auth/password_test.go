@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,6 +98,46 @@ func TestHasher_BoundsConcurrency(t *testing.T) {
 	cancel()
 	if _, err := full.Hash(ctx, "x"); err == nil {
 		t.Fatal("hash ran with every memory in use and the context cancelled")
+	}
+}
+
+func TestHasher_VerifyClaimedBoundsClaims(t *testing.T) {
+	ctx := context.Background()
+	h := NewHasher(Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 2)
+	enc, err := h.Hash(ctx, "concurrent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Claims run at most twice the hash bound at once, however many calls queue.
+	var running, peak atomic.Int32
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			_, _ = h.VerifyClaimed(ctx, "concurrent", func() (string, error) {
+				n := running.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				time.Sleep(2 * time.Millisecond)
+				running.Add(-1)
+				return enc, nil
+			})
+		})
+	}
+	wg.Wait()
+	if p := peak.Load(); p > 4 || p < 1 {
+		t.Fatalf("peak of %d claims at once with 2 hashes at a time, want at most 4", p)
+	}
+	// A refused claim costs no hash and its error is the answer.
+	refused := errors.New("refused")
+	before := h.Computations()
+	if _, err := h.VerifyClaimed(ctx, "concurrent", func() (string, error) { return "", refused }); err != refused {
+		t.Fatalf("refused claim: %v", err)
+	}
+	if n := h.Computations() - before; n != 0 {
+		t.Fatalf("a refused claim hashed %d times", n)
+	}
+	if _, err := h.VerifyClaimed(ctx, "concurrent", func() (string, error) { return enc, nil }); err != nil {
+		t.Fatalf("right password after a claim: %v", err)
 	}
 }
 

@@ -33,6 +33,7 @@ type env struct {
 	App    *app.App
 	Server *server.Server
 	writes *writeCounter
+	dbURL  string
 }
 
 // writeCounter counts the statements sent by the server's pool (all), and among them
@@ -57,6 +58,18 @@ func (w *writeCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryE
 func newEnv(t testing.TB, logTo ...io.Writer) *env {
 	t.Helper()
 	_, dbURL := pgtest.New(t)
+	return serveEnv(t, dbURL)
+}
+
+// twin is a second server, with its own pool and hasher, over e's database: another
+// instance of a deployment.
+func (e *env) twin() *env {
+	e.t.Helper()
+	return serveEnv(e.t, e.dbURL)
+}
+
+func serveEnv(t testing.TB, dbURL string) *env {
+	t.Helper()
 	pcfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +101,7 @@ func newEnv(t testing.TB, logTo ...io.Writer) *env {
 		defer cancel()
 		_ = hs.Shutdown(ctx)
 	})
-	return &env{t: t, URL: base, Store: st, App: a, Server: srv, writes: wc}
+	return &env{t: t, URL: base, Store: st, App: a, Server: srv, writes: wc, dbURL: dbURL}
 }
 
 // client is a browser-like HTTP client with a cookie jar that does not follow redirects.

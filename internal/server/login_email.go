@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strings"
+	"unicode"
 
 	"atrium/internal/app"
 	"atrium/internal/domain"
@@ -10,20 +11,37 @@ import (
 	"atrium/web/pages"
 )
 
+// emailRefused re-shows the email step, 422, for an email app.CheckSignInEmail refused:
+// with its message and what was typed, less what cannot be shown (bytes that are not
+// UTF-8, control characters) and less all of it when it is far too long to edit.
+func (s *Server) emailRefused(w http.ResponseWriter, r *http.Request, raw string, err error) {
+	shown := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(raw, ""))
+	if len(shown) > 2*app.MaxEmailLen {
+		shown = ""
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, pages.Login(pages.LoginProps{Step: "email", Email: shown,
+		Error: domain.ErrorMessage(err)}))
+}
+
 // loginEmailStep takes the email step and moves to the first step the login policy
 // owes. Unknown emails get the password step too, so nothing is revealed.
 func (s *Server) loginEmailStep(w http.ResponseWriter, r *http.Request) {
-	email := app.NormaliseEmail(r.PostFormValue("email"))
-	if email == "" || !strings.Contains(email, "@") || len(email) > 254 {
-		s.render(w, r, http.StatusUnprocessableEntity, pages.Login(pages.LoginProps{Step: "email", Email: email,
-			Error: "Enter the email address you sign in with."}))
-		return
-	}
-	steps, err := s.app.SignInSteps(r.Context(), email, policy.Proof{})
+	raw := r.PostFormValue("email")
+	steps, err := s.app.SignInSteps(r.Context(), raw, policy.Proof{})
 	if err != nil {
+		if domain.ErrorCode(err) == domain.EINVALID {
+			s.emailRefused(w, r, raw, err)
+			return
+		}
 		s.fail(w, r, err)
 		return
 	}
+	email := app.NormaliseEmail(raw)
 	if len(steps) > 0 && steps[0] == policy.StepSSO {
 		s.render(w, r, http.StatusOK, pages.Login(pages.LoginProps{Step: "email", Email: email,
 			Error: domain.ErrorMessage(app.ErrSSOOnly)}))

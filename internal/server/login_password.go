@@ -20,14 +20,16 @@ func (s *Server) loginPasswordShow(w http.ResponseWriter, r *http.Request) {
 
 // loginPassword checks the email and password of the password step's form. Success
 // renews the session token and lands the user; failure says only that the email and
-// password do not match.
+// password do not match. An email that cannot be anyone's goes back to the email
+// step (422) before any hashing.
 func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
-	email := app.NormaliseEmail(r.PostFormValue("email"))
+	raw := r.PostFormValue("email")
+	email := app.NormaliseEmail(raw)
 	if email == "" {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	u, err := s.app.PasswordSignIn(r.Context(), email, r.PostFormValue("password"), clientIP(r))
+	u, err := s.app.PasswordSignIn(r.Context(), raw, r.PostFormValue("password"), clientIP(r))
 	if err != nil {
 		switch domain.ErrorCode(err) {
 		case domain.EUNAUTHORISED:
@@ -37,6 +39,8 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 			setRetryAfter(w, err)
 			s.render(w, r, http.StatusTooManyRequests, pages.Login(pages.LoginProps{Step: "password", Email: email,
 				Error: domain.ErrorMessage(err)}))
+		case domain.EINVALID:
+			s.emailRefused(w, r, raw, err)
 		case domain.EFORBIDDEN:
 			s.render(w, r, http.StatusForbidden, pages.Login(pages.LoginProps{Step: "email", Email: email,
 				Error: domain.ErrorMessage(err)}))

@@ -33,7 +33,7 @@ func (s *Server) signIn(r *http.Request, u domain.User, method, action string) e
 	s.sessions.Put(ctx, sessAuthMethod, method)
 	s.sessions.Put(ctx, sessAuthAt, time.Now().Unix())
 	return s.app.StartSession(ctx, u, action, app.SessionStart{Token: s.sessions.Token(ctx), Expiry: s.sessions.Deadline(ctx),
-		IP: clientIP(r), UserAgent: r.UserAgent()})
+		IP: clientIP(r), UserAgent: r.UserAgent(), AfterPassword: method == "password"})
 }
 
 // toLogin ends whatever session there is and sends the browser to /login.

@@ -88,12 +88,14 @@ type SignInFacts struct {
 }
 
 // SignInFacts returns the SignInFacts of email, attempts counted under emailKey and
-// ipKey (see RecordLoginFailure). An unknown email is not an error: User.ID is 0.
+// ipKey (see SignInAttempt.Reserve). An unknown email is not an error: User.ID is 0.
+// Nothing is locked: a password attempt reads its facts with BeginSignInAttempt.
 func (q Q) SignInFacts(ctx context.Context, email, emailKey, ipKey string) (SignInFacts, error) {
-	var f SignInFacts
-	u := &f.User
-	var emailLast, ipLast *time.Time
-	err := q.db.QueryRow(ctx, `SELECT coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.full_name, ''),
+	return scanSignInFacts(q.db.QueryRow(ctx, signInFactsSQL, email, emailKey, ipKey))
+}
+
+// signInFactsSQL reads SignInFacts for $1, attempts counted under $2 and $3.
+const signInFactsSQL = `SELECT coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.full_name, ''),
 		coalesce(u.favourite_account_id, 0), u.last_login_at, coalesce(u.session_epoch, 0), coalesce(u.is_staff, false),
 		coalesce(u.disabled, false), coalesce(u.password_hash, ''),
 		a.id IS NOT NULL AND a.status = 'active' AND (
@@ -105,7 +107,13 @@ func (q Q) SignInFacts(ctx context.Context, email, emailKey, ipKey string) (Sign
 		LEFT JOIN users u ON u.email = $1
 		LEFT JOIN accounts a ON a.id = u.favourite_account_id
 		LEFT JOIN login_throttles te ON te.key = $2
-		LEFT JOIN login_throttles ti ON ti.key = $3`, email, emailKey, ipKey).Scan(&u.ID, &u.Email, &u.FullName,
+		LEFT JOIN login_throttles ti ON ti.key = $3`
+
+func scanSignInFacts(row pgx.Row) (SignInFacts, error) {
+	var f SignInFacts
+	u := &f.User
+	var emailLast, ipLast *time.Time
+	err := row.Scan(&u.ID, &u.Email, &u.FullName,
 		&u.FavouriteAccountID, &u.LastLoginAt, &u.SessionEpoch, &u.IsStaff,
 		&u.Disabled, &f.PasswordHash, &f.FavouriteOK, &f.LoginMethod, &f.MFARequired,
 		&f.EmailFailures, &emailLast, &f.IPFailures, &ipLast)
@@ -116,19 +124,6 @@ func (q Q) SignInFacts(ctx context.Context, email, emailKey, ipKey string) (Sign
 		f.IPLastFailure = *ipLast
 	}
 	return f, mapErr(err)
-}
-
-// RecordLoginFailure counts a failed password attempt against emailKey and, when not
-// empty, ipKey ("email:…" and "ip:…" keys). An email's count runs on until a sign-in,
-// a password set through a link or a staff unlock clears it; an address's starts again
-// after an hour without failures.
-func (q Q) RecordLoginFailure(ctx context.Context, emailKey, ipKey string) error {
-	_, err := q.db.Exec(ctx, `INSERT INTO login_throttles AS t (key, failures, last_failure_at)
-		SELECT k, 1, now() FROM unnest($1::text[]) AS k WHERE k <> ''
-		ON CONFLICT (key) DO UPDATE SET last_failure_at = now(),
-			failures = CASE WHEN t.key LIKE 'ip:%' AND t.last_failure_at < now() - interval '1 hour' THEN 1
-				ELSE t.failures + 1 END`, []string{emailKey, ipKey})
-	return mapErr(err)
 }
 
 // ClearLoginFailures forgets the failed attempts counted against key.
@@ -156,14 +151,16 @@ type SessionStart struct {
 }
 
 // RecordSignIn starts a signed-in session (its row, owned by the user; the session
-// store fills in its data when the response is sent), stamps the sign-in time, forgets
-// the failed attempts counted against emailKey and appends the audit event, in one
-// statement: atomic on its own, one round trip on the sign-in hot path.
-func (q Q) RecordSignIn(ctx context.Context, userID int64, email, emailKey, action string, s SessionStart) error {
+// store fills in its data when the response is sent), stamps the sign-in time, settles
+// the sign-in's attempt (SettleLoginAttempt: emailKey's failures forgotten, the one
+// reserved against ipKey given back; ipKey "" when no attempt was reserved) and
+// appends the audit event, in one statement: atomic on its own, one round trip on the
+// sign-in hot path.
+func (q Q) RecordSignIn(ctx context.Context, userID int64, email, emailKey, ipKey, action string, s SessionStart) error {
 	_, err := q.db.Exec(ctx, `WITH stamp AS (UPDATE users SET last_login_at = now() WHERE id = $1),
-		forget AS (DELETE FROM login_throttles WHERE key = $5),
+		`+settleAttemptSQL("$5", "$9")+`,
 		started AS (INSERT INTO sessions (token_hash, data, expiry, user_id, ip, user_agent) VALUES ($6, '', $7, $1, $4, $8))
 		INSERT INTO audit_events (actor_user_id, actor_email, action, target, ip) VALUES ($1, $2, $3, $2, $4)`,
-		userID, email, action, s.IP, emailKey, s.TokenHash, s.Expiry, s.UserAgent)
+		userID, email, action, s.IP, emailKey, s.TokenHash, s.Expiry, s.UserAgent, ipKey)
 	return mapErr(err)
 }
