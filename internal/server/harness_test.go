@@ -58,7 +58,7 @@ func (w *writeCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryE
 func newEnv(t testing.TB, logTo ...io.Writer) *env {
 	t.Helper()
 	_, dbURL := pgtest.New(t)
-	return serveEnv(t, dbURL)
+	return serveEnv(t, dbURL, logTo...)
 }
 
 // twin is a second server, with its own pool and hasher, over e's database: another
@@ -68,7 +68,7 @@ func (e *env) twin() *env {
 	return serveEnv(e.t, e.dbURL)
 }
 
-func serveEnv(t testing.TB, dbURL string) *env {
+func serveEnv(t testing.TB, dbURL string, logTo ...io.Writer) *env {
 	t.Helper()
 	pcfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
