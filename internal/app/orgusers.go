@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"atrium/internal/domain"
@@ -129,7 +130,8 @@ type OrgUserCreated struct {
 // CreateOrgUser creates a user with a one-time set-password link and lists them in the
 // organisation. An email already used anywhere (in any case) is refused with
 // "Sorry, that user already exists", naming the existing user so the owner can open or
-// add them instead. Owners only. Audited.
+// add them instead; that answer is audited and rate-limited (answerExists). Owners only.
+// Audited.
 func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fullName string) (OrgUserCreated, error) {
 	var res OrgUserCreated
 	name, err := cleanName("full_name", fullName, 120)
@@ -137,6 +139,9 @@ func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fu
 		return res, err
 	}
 	if email, err = cleanEmail("email", email); err != nil {
+		return res, err
+	}
+	if err := a.checkExistsProbes(ctx, actor); err != nil {
 		return res, err
 	}
 	err = a.tx(ctx, func(tx *store.Tx) error {
@@ -151,13 +156,13 @@ func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fu
 				return err
 			}
 			res.InOrganisation = err == nil
-			return domain.FieldError("email", "Sorry, that user already exists.")
+			return errUserExists
 		} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 			return err
 		}
 		if res.Invited, err = a.findOrCreateUser(ctx, tx, email, name, "email"); err != nil {
 			if domain.ErrorCode(err) == domain.ECONFLICT { // created by someone else meanwhile
-				return domain.FieldError("email", "Sorry, that user already exists.")
+				return errUserExists
 			}
 			return err
 		}
@@ -166,6 +171,9 @@ func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fu
 		}
 		return audit(ctx, tx, actor, "Users > Create > "+res.User.Email, res.User.Email, 0, o.ID)
 	})
+	if errors.Is(err, errUserExists) {
+		err = a.answerExists(ctx, actor, orgSlug, email)
+	}
 	return res, err
 }
 
