@@ -15,6 +15,9 @@ import (
 // disabled. The returned Access carries the user so the caller can check the session
 // epoch.
 func (a *App) Access(ctx context.Context, userID int64, slug string) (domain.Access, error) {
+	if !validSlug(slug) {
+		return domain.Access{}, domain.Errorf(domain.ENOTFOUND, "Page not found.")
+	}
 	row, err := a.store.Access(ctx, userID, slug)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
@@ -39,8 +42,13 @@ func (a *App) Access(ctx context.Context, userID int64, slug string) (domain.Acc
 	return acc, nil
 }
 
-// Entries lists the accounts a user may enter (switcher and profile), favourite first.
+// Entries lists the accounts a user may enter (switcher and profile), favourite first,
+// filtered by the search query (cleaned like every search box: EINVALID when refused).
 func (a *App) Entries(ctx context.Context, u domain.User, query string, limit int) ([]domain.Entry, error) {
+	query, err := CleanQuery("q", query)
+	if err != nil {
+		return nil, err
+	}
 	return a.store.Entries(ctx, u.ID, u.FavouriteAccountID, query, limit)
 }
 

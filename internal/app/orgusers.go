@@ -38,9 +38,8 @@ func (a *App) OrgUsers(ctx context.Context, actor Actor, orgSlug, query string, 
 	if page < 1 {
 		page = 1
 	}
-	query = strings.TrimSpace(query)
-	if r := []rune(query); len(r) > 100 {
-		query = string(r[:100])
+	if query, err = CleanQuery("q", query); err != nil {
+		return OrgUsersPage{}, err
 	}
 	us, err := a.store.OrgUsers(ctx, o.ID, query, page)
 	if err != nil {
@@ -299,6 +298,9 @@ func (a *App) RevokeOrgUserAccess(ctx context.Context, actor Actor, orgSlug stri
 // targetOwned returns the organisation with targetSlug when the actor owns it; it is
 // refused on the form otherwise.
 func targetOwned(ctx context.Context, tx *store.Tx, actor Actor, targetSlug string) (domain.Organisation, error) {
+	if !validSlug(targetSlug) {
+		return domain.Organisation{}, domain.FieldError("organisation", "Choose one of the organisations you own.")
+	}
 	t, err := tx.OwnedOrganisation(ctx, actor.UserID, targetSlug)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return t, domain.FieldError("organisation", "Choose one of the organisations you own.")

@@ -37,6 +37,12 @@ func (a *App) ChangeName(ctx context.Context, actor Actor, name string) (string,
 // RenewSession), the email's failed attempts are forgotten, and it is audited. It
 // returns the new session epoch.
 func (a *App) ChangePassword(ctx context.Context, actor Actor, current, next, keep string) (int, error) {
+	if err := checkSecret("current_password", current); err != nil {
+		return 0, err
+	}
+	if err := checkSecret("new_password", next); err != nil {
+		return 0, err
+	}
 	email := NormaliseEmail(actor.Email)
 	f, err := a.store.SignInFacts(ctx, email, emailThrottleKey(email), ipThrottleKey(actor.IP))
 	if err != nil {

@@ -117,9 +117,17 @@ func (a *App) governingSettings(ctx context.Context, userID int64) (policy.Setti
 // any hashing, the same for known and unknown emails; an account that signs in only
 // through single sign-on refuses the password with ErrSSOOnly, also before hashing.
 // On success it re-hashes the password when the parameters have risen and returns the
-// user; the caller then starts their session with StartSession.
+// user; the caller then starts their session with StartSession. An email that is not
+// an address (LoginEmail) or a password no user can have (checkSecret) gives EINVALID
+// before anything is read, hashed or counted.
 func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (domain.User, error) {
-	email = NormaliseEmail(email)
+	email, err := LoginEmail("email", email)
+	if err != nil {
+		return domain.User{}, err
+	}
+	if err := checkSecret("password", password); err != nil {
+		return domain.User{}, err
+	}
 	emailKey, ipKey := emailThrottleKey(email), ipThrottleKey(ip)
 	f, err := a.store.SignInFacts(ctx, email, emailKey, ipKey)
 	if err != nil {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strings"
 
 	"atrium/internal/app"
 	"atrium/internal/domain"
@@ -11,11 +10,12 @@ import (
 )
 
 // loginEmailStep takes the email step and moves to the first step the login policy
-// owes. Unknown emails get the password step too, so nothing is revealed.
+// owes. Unknown emails get the password step too, so nothing is revealed. What is not
+// an email address (app.LoginEmail) is refused first, with 422.
 func (s *Server) loginEmailStep(w http.ResponseWriter, r *http.Request) {
-	email := app.NormaliseEmail(r.PostFormValue("email"))
-	if email == "" || !strings.Contains(email, "@") || len(email) > 254 {
-		s.render(w, r, http.StatusUnprocessableEntity, pages.Login(pages.LoginProps{Step: "email", Email: email,
+	email, err := app.LoginEmail("email", r.PostFormValue("email"))
+	if err != nil {
+		s.render(w, r, http.StatusUnprocessableEntity, pages.Login(pages.LoginProps{Step: "email",
 			Error: "Enter the email address you sign in with."}))
 		return
 	}

@@ -20,16 +20,26 @@ func (s *Server) loginPasswordShow(w http.ResponseWriter, r *http.Request) {
 
 // loginPassword checks the email and password of the password step's form. Success
 // renews the session token and lands the user; failure says only that the email and
-// password do not match.
+// password do not match. An email that is not an address goes back to the email step
+// (422), and a password no user can have is refused (422), both before anything else.
 func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
-	email := app.NormaliseEmail(r.PostFormValue("email"))
-	if email == "" {
+	raw := r.PostFormValue("email")
+	if raw == "" {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	email, err := app.LoginEmail("email", raw)
+	if err != nil {
+		s.render(w, r, http.StatusUnprocessableEntity, pages.Login(pages.LoginProps{Step: "email",
+			Error: "Enter the email address you sign in with."}))
 		return
 	}
 	u, err := s.app.PasswordSignIn(r.Context(), email, r.PostFormValue("password"), clientIP(r))
 	if err != nil {
 		switch domain.ErrorCode(err) {
+		case domain.EINVALID:
+			s.render(w, r, http.StatusUnprocessableEntity, pages.Login(pages.LoginProps{Step: "password", Email: email,
+				Error: domain.ErrorMessage(err)}))
 		case domain.EUNAUTHORISED:
 			s.render(w, r, http.StatusUnauthorized, pages.Login(pages.LoginProps{Step: "password", Email: email,
 				Error: domain.ErrorMessage(err)}))
