@@ -17,7 +17,10 @@ ARGS ?=
 ENSURE_PG := scripts/ensure-postgres.sh
 GO_FILES = find . \( -path ./.git -o -path ./.data -o -path ./bin \) -prune -o -type f -name '*.go' -print
 
-.PHONY: run test bench migrate demo generate fmt build db-stop
+.PHONY: run test fuzz bench migrate demo generate fmt build db-stop
+
+# How long make fuzz fuzzes each target.
+FUZZTIME ?= 20s
 
 run:
 	url=$$($(ENSURE_PG)); \
@@ -36,6 +39,10 @@ test:
 	fi; \
 	go vet ./...; \
 	go test -race -count=1 -timeout 20m ./...
+
+# Fuzz every FuzzXxx target for FUZZTIME each (go test runs their seeds in make test).
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 bench:
 	url=$$($(ENSURE_PG)); \

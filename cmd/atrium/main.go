@@ -123,8 +123,8 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, pool *pgxpool.Poo
 	return srv.Shutdown(shutdown)
 }
 
-// cleanSessions deletes expired sessions, and failed sign-in attempts that no longer
-// throttle anything, periodically until ctx ends.
+// cleanSessions deletes expired sessions, failed sign-in attempts that no longer
+// throttle anything and rate-limit windows long over, periodically until ctx ends.
 func cleanSessions(ctx context.Context, a *app.App, log *slog.Logger) {
 	t := time.NewTicker(server.SessionCleanupInterval)
 	defer t.Stop()
@@ -138,6 +138,9 @@ func cleanSessions(ctx context.Context, a *app.App, log *slog.Logger) {
 			}
 			if _, err := a.DeleteStaleLoginFailures(ctx); err != nil && ctx.Err() == nil {
 				log.Error("sign-in attempts cleanup", "err", err)
+			}
+			if _, err := a.DeleteStaleRateLimits(ctx); err != nil && ctx.Err() == nil {
+				log.Error("rate limits cleanup", "err", err)
 			}
 		}
 	}

@@ -16,6 +16,9 @@ import (
 // nothing, but its View still carries the user (and what was found), so the caller can
 // check the session epoch and render the refusal.
 func (a *App) Access(ctx context.Context, userID int64, slug string) (Access, error) {
+	if !validSlug(slug) {
+		return Access{}, domain.Errorf(domain.ENOTFOUND, "Page not found.")
+	}
 	row, err := a.store.Access(ctx, userID, slug)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
@@ -40,8 +43,13 @@ func (a *App) Access(ctx context.Context, userID int64, slug string) (Access, er
 	return Access{d: acc, loadedAt: a.now()}, nil
 }
 
-// Entries lists the accounts a user may enter (switcher and profile), favourite first.
+// Entries lists the accounts a user may enter (switcher and profile), favourite first,
+// filtered by the search query (cleaned like every search box: EINVALID when refused).
 func (a *App) Entries(ctx context.Context, u domain.User, query string, limit int) ([]domain.Entry, error) {
+	query, err := CleanQuery("q", query)
+	if err != nil {
+		return nil, err
+	}
 	return a.store.Entries(ctx, u.ID, u.FavouriteAccountID, query, limit)
 }
 

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strings"
 
 	"atrium/internal/domain"
 	"atrium/internal/store"
@@ -27,13 +26,7 @@ func activityPage(events []domain.AuditEvent, filter string) ActivityPage {
 	return p
 }
 
-func cleanFilter(f string) string {
-	f = strings.TrimSpace(f)
-	if len(f) > 100 {
-		f = f[:100]
-	}
-	return f
-}
+func cleanFilter(f string) (string, error) { return CleanQuery("filter", f) }
 
 // AccountActivity returns one page of an account's activity log (audit.view).
 func (a *App) AccountActivity(ctx context.Context, h Access, before int64, filter string) (ActivityPage, error) {
@@ -44,7 +37,10 @@ func (a *App) AccountActivity(ctx context.Context, h Access, before int64, filte
 	if !access.Permissions.Has(domain.PermAuditView) {
 		return ActivityPage{}, forbidden(domain.PermAuditView)
 	}
-	filter = cleanFilter(filter)
+	filter, err = cleanFilter(filter)
+	if err != nil {
+		return ActivityPage{}, err
+	}
 	events, err := a.store.AuditForAccount(ctx, access.Account.ID, before, filter)
 	return activityPage(events, filter), err
 }
@@ -56,7 +52,9 @@ func (a *App) OrganisationActivity(ctx context.Context, userID int64, orgSlug st
 	if err != nil {
 		return o, ActivityPage{}, err
 	}
-	filter = cleanFilter(filter)
+	if filter, err = cleanFilter(filter); err != nil {
+		return o, ActivityPage{}, err
+	}
 	events, err := a.store.AuditForOrganisation(ctx, o.ID, before, filter)
 	if err != nil {
 		return o, ActivityPage{}, err

@@ -32,9 +32,9 @@ func (a *App) Members(ctx context.Context, h Access, query string, page int) (Me
 	if page < 1 {
 		page = 1
 	}
-	query = strings.TrimSpace(query)
-	if len(query) > 100 {
-		query = query[:100]
+	query, err = CleanQuery("q", query)
+	if err != nil {
+		return MembersPage{}, err
 	}
 	ms, err := a.store.Members(ctx, access.Account.ID, query, page)
 	if err != nil {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"atrium/internal/domain"
@@ -38,9 +39,8 @@ func (a *App) OrgUsers(ctx context.Context, actor Actor, orgSlug, query string, 
 	if page < 1 {
 		page = 1
 	}
-	query = strings.TrimSpace(query)
-	if r := []rune(query); len(r) > 100 {
-		query = string(r[:100])
+	if query, err = CleanQuery("q", query); err != nil {
+		return OrgUsersPage{}, err
 	}
 	us, err := a.store.OrgUsers(ctx, o.ID, query, page)
 	if err != nil {
@@ -132,7 +132,8 @@ type OrgUserCreated struct {
 // organisation. An email already used anywhere (in any case) is refused with
 // "Sorry, that user already exists", naming the existing user: one listed here can be
 // opened; anyone else is never added here directly (they join an account only by
-// accepting an invitation). Owners only. Audited.
+// accepting an invitation). That answer is audited and rate-limited (answerExists).
+// Owners only. Audited.
 func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fullName string) (OrgUserCreated, error) {
 	var res OrgUserCreated
 	name, err := cleanName("full_name", fullName, 120)
@@ -140,6 +141,9 @@ func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fu
 		return res, err
 	}
 	if email, err = cleanEmail("email", email); err != nil {
+		return res, err
+	}
+	if err := a.checkExistsProbes(ctx, actor); err != nil {
 		return res, err
 	}
 	err = a.tx(ctx, func(tx *store.Tx) error {
@@ -154,7 +158,7 @@ func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fu
 				return err
 			}
 			res.InOrganisation = err == nil
-			return domain.FieldError("email", "Sorry, that user already exists.")
+			return errUserExists
 		} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 			return err
 		}
@@ -162,7 +166,7 @@ func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fu
 		if res.Invited, err = a.findOrCreateUser(ctx, tx, creator, email, name, "email", 0); err != nil {
 			if domain.ErrorCode(err) == domain.ECONFLICT || err == ErrConfirmExisting { // created by someone else meanwhile
 				res.Invited = Invited{}
-				return domain.FieldError("email", "Sorry, that user already exists.")
+				return errUserExists
 			}
 			return err
 		}
@@ -171,6 +175,9 @@ func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fu
 		}
 		return audit(ctx, tx, actor, "Users > Create > "+res.User.Email, res.User.Email, 0, o.ID)
 	})
+	if errors.Is(err, errUserExists) {
+		err = a.answerExists(ctx, actor, orgSlug, email)
+	}
 	return res, err
 }
 
@@ -266,6 +273,9 @@ func (a *App) RevokeOrgUserAccess(ctx context.Context, actor Actor, orgSlug stri
 // targetOwned returns the organisation with targetSlug when the actor owns it; it is
 // refused on the form otherwise.
 func targetOwned(ctx context.Context, tx *store.Tx, actor Actor, targetSlug string) (domain.Organisation, error) {
+	if !validSlug(targetSlug) {
+		return domain.Organisation{}, domain.FieldError("organisation", "Choose one of the organisations you own.")
+	}
 	t, err := tx.OwnedOrganisation(ctx, actor.UserID, targetSlug)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return t, domain.FieldError("organisation", "Choose one of the organisations you own.")

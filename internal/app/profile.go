@@ -40,6 +40,12 @@ func (a *App) ChangeName(ctx context.Context, actor Actor, name string) (string,
 // the address's reserved one given back, and it is audited. It returns the new session
 // epoch.
 func (a *App) ChangePassword(ctx context.Context, actor Actor, current, next, keep string) (int, error) {
+	if err := checkSecret("current_password", current); err != nil {
+		return 0, err
+	}
+	if err := checkSecret("new_password", next); err != nil {
+		return 0, err
+	}
 	if msg := auth.CheckNewPassword(next); msg != "" {
 		return 0, domain.FieldError("new_password", msg)
 	}

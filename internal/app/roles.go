@@ -9,6 +9,7 @@ import (
 
 	"atrium/internal/domain"
 	"atrium/internal/store"
+	"atrium/internal/textin"
 )
 
 // RoleInput is a submitted custom-role form: a name, permission names from the
@@ -210,6 +211,9 @@ func (a *App) DeleteRole(ctx context.Context, actor Actor, h Access, roleID, rea
 	if !access.Permissions.Has(domain.PermRolesManage) {
 		return domain.Role{}, 0, rolesLack(domain.PermRolesManage)
 	}
+	if reassignTo < 0 {
+		return domain.Role{}, 0, domain.FieldError("reassign", "Choose another role of this account for its members.")
+	}
 	caller, err := a.callerReach(ctx, access)
 	if err != nil {
 		return domain.Role{}, 0, err
@@ -313,7 +317,7 @@ func cleanRole(caller reach, in RoleInput) (cleanedRole, error) {
 	}
 	perms, unknown := domain.ParsePermissions(append(names, string(domain.PermAccountView)))
 	if unknown != "" {
-		return c, domain.FieldError("permissions", fmt.Sprintf("%q is not a permission.", unknown))
+		return c, domain.FieldError("permissions", fmt.Sprintf("%q is not a permission.", textin.Cut(unknown, 60)))
 	}
 	for _, p := range perms {
 		if !AllowedInCustomRole(p) {

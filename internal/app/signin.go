@@ -7,8 +7,6 @@ import (
 	"math"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"atrium/internal/auth"
 	"atrium/internal/domain"
@@ -36,16 +34,14 @@ const MaxEmailLen = 254
 // white space, or without an "@" between a local part and a domain. Sign-in refuses
 // such an email before any hashing or database work.
 func CheckSignInEmail(email string) (string, error) {
-	if !utf8.ValidString(email) {
-		return "", errEmailInvalid
-	}
-	email = NormaliseEmail(email)
-	switch at := strings.LastIndexByte(email, '@'); {
-	case email == "":
+	switch {
+	case strings.TrimSpace(email) == "":
 		return "", domain.FieldError("email", "Enter the email address you sign in with.")
 	case len(email) > MaxEmailLen:
 		return "", domain.FieldError("email", fmt.Sprintf("That is too long for an email address (at most %d characters).", MaxEmailLen))
-	case at <= 0 || at == len(email)-1 || strings.IndexFunc(email, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0:
+	}
+	email, err := LoginEmail("email", email)
+	if err != nil {
 		return "", errEmailInvalid
 	}
 	return email, nil
@@ -184,10 +180,14 @@ func governingSettings(ctx context.Context, q store.Q, userID int64) (policy.Set
 // signs in only through single sign-on refuses the password with ErrSSOOnly, also
 // before hashing. On success it re-hashes the password when the parameters have risen
 // and returns the user; the caller then starts their session with StartSession
-// (AfterPassword set), which settles the attempt.
+// (AfterPassword set), which settles the attempt. A password no user can have
+// (checkSecret) gives EINVALID before anything is read, hashed or counted.
 func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (domain.User, error) {
 	email, err := CheckSignInEmail(email)
 	if err != nil {
+		return domain.User{}, err
+	}
+	if err := checkSecret("password", password); err != nil {
 		return domain.User{}, err
 	}
 	f, rehash, verr := a.verifyAttempt(ctx, email, ip, password, func(q store.Q, f store.SignInFacts) error {

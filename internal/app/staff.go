@@ -204,6 +204,10 @@ func (a *App) findOrCreateUser(ctx context.Context, tx *store.Tx, actor Actor, e
 	if err != nil {
 		return Invited{}, err
 	}
+	name, err := cleanOptionalName("owner_name", fullName, 120)
+	if err != nil {
+		return Invited{}, err
+	}
 	facts, err := tx.UserFactsByEmail(ctx, email)
 	if err == nil {
 		if facts.User.ID != confirmUserID {
@@ -214,12 +218,10 @@ func (a *App) findOrCreateUser(ctx context.Context, tx *store.Tx, actor Actor, e
 		return Invited{}, err
 	}
 	var u domain.User
-	if fullName == "" {
-		fullName = email[:strings.IndexByte(email, '@')]
-	}
-	name, err := cleanName("owner_name", fullName, 120)
-	if err != nil {
-		return Invited{}, err
+	if name == "" {
+		if name, err = cleanName("owner_name", email[:strings.IndexByte(email, '@')], 120); err != nil {
+			return Invited{}, err
+		}
 	}
 	if u, err = tx.CreatePendingUser(ctx, email, name, actor.createdBy()); err != nil {
 		return Invited{}, err
@@ -231,18 +233,32 @@ func (a *App) findOrCreateUser(ctx context.Context, tx *store.Tx, actor Actor, e
 	return Invited{User: u, Created: true, SetPasswordLink: a.baseURL + "/set-password/" + token}, nil
 }
 
-// PasswordTokenUser returns whom a set-password link is for, without using it.
+// errBadLink answers a set-password link that is unknown or not a token at all.
+var errBadLink = domain.Errorf(domain.ENOTFOUND, "This link is not valid. Ask for a new one.")
+
+// PasswordTokenUser returns whom a set-password link is for, without using it. A token
+// of the wrong shape is refused before any query.
 func (a *App) PasswordTokenUser(ctx context.Context, token string) (domain.User, error) {
+	if !auth.TokenWellFormed(token) {
+		return domain.User{}, errBadLink
+	}
 	u, err := a.store.PasswordTokenUser(ctx, auth.HashToken(token))
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
-		return u, domain.Errorf(domain.ENOTFOUND, "This link is not valid. Ask for a new one.")
+		return u, errBadLink
 	}
 	return u, err
 }
 
 // SetPasswordWithToken sets a password through a one-time link. The link is used up;
-// the user's other sessions end. It does not sign the user in. Audited.
+// the user's other sessions end. It does not sign the user in. A token of the wrong
+// shape is refused before any query or hashing. Audited.
 func (a *App) SetPasswordWithToken(ctx context.Context, token, password, ip string) (domain.User, error) {
+	if !auth.TokenWellFormed(token) {
+		return domain.User{}, errBadLink
+	}
+	if err := checkSecret("password", password); err != nil {
+		return domain.User{}, err
+	}
 	if msg := auth.CheckNewPassword(password); msg != "" {
 		return domain.User{}, domain.FieldError("password", msg)
 	}
@@ -255,7 +271,7 @@ func (a *App) SetPasswordWithToken(ctx context.Context, token, password, ip stri
 		var createdBy string
 		if u, createdBy, err = tx.UsePasswordToken(ctx, auth.HashToken(token)); err != nil {
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
-				return domain.Errorf(domain.ENOTFOUND, "This link is not valid. Ask for a new one.")
+				return errBadLink
 			}
 			return err
 		}
@@ -285,8 +301,8 @@ func (a *App) UnlockSignIn(ctx context.Context, actor Actor, email string) error
 	if err := requireStaff(actor); err != nil {
 		return err
 	}
-	email = NormaliseEmail(email)
-	if email == "" || !strings.Contains(email, "@") || len(email) > 254 {
+	email, err := LoginEmail("unlock_email", email)
+	if err != nil {
 		return domain.FieldError("unlock_email", "Enter an email address.")
 	}
 	return a.tx(ctx, func(tx *store.Tx) error {

@@ -1,27 +1,74 @@
 package app
 
 import (
-	"net/mail"
+	"errors"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
+	"atrium/internal/auth"
 	"atrium/internal/domain"
+	"atrium/internal/textin"
 )
+
+// Every text field of every form goes through internal/textin, here: names through
+// cleanName, emails through cleanEmail or LoginEmail, search boxes through CleanQuery,
+// passwords through checkSecret. What textin refuses is a field error (EINVALID).
 
 var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
-// cleanName trims a display name and checks its length.
+// cleanName tidies a required display name with textin.Line and checks it holds
+// between 1 and max characters; a name made only of invisible characters is empty.
 func cleanName(field, name string, max int) (string, error) {
-	name = strings.Join(strings.Fields(name), " ")
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
-		return "", domain.FieldError(field, "Enter a name.")
-	case n > max:
-		return "", domain.FieldError(field, "Use at most "+itoa(max)+" characters.")
+	name, err := cleanOptionalName(field, name, max)
+	if err == nil && name == "" {
+		err = domain.FieldError(field, "Enter a name.")
 	}
-	return name, nil
+	return name, err
 }
+
+// cleanOptionalName is cleanName for a name that may be left empty. A value holding
+// only invisible characters is refused rather than stored as empty.
+func cleanOptionalName(field, name string, max int) (string, error) {
+	name, err := textin.Line(name, max)
+	if errors.Is(err, textin.ErrInvisible) {
+		return "", domain.FieldError(field, "Enter a name with visible characters, or leave it empty.")
+	}
+	return name, textError(field, err)
+}
+
+// SearchMax is how many characters a search box keeps.
+const SearchMax = 100
+
+// CleanQuery tidies a search box with textin.Query: cut to SearchMax characters, never
+// inside a character; invalid UTF-8, control and bidirectional formatting characters
+// are EINVALID on field. The app cleans every query it is given; the server cleans one
+// itself only to show it back.
+func CleanQuery(field, q string) (string, error) {
+	q, err := textin.Query(q, SearchMax)
+	if err != nil {
+		return "", domain.FieldError(field, "Check the search box: "+lowerFirst(err.Error()))
+	}
+	return q, nil
+}
+
+// textError turns a textin refusal into a field error.
+func textError(field string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return domain.FieldError(field, err.Error())
+}
+
+func lowerFirst(s string) string {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return s
+	}
+	return string(s[0]+'a'-'A') + s[1:]
+}
+
+// validSlug reports whether s has the shape of an organisation's or account's slug;
+// anything else names nothing and is not looked up.
+func validSlug(s string) bool { return slugRE.MatchString(s) }
 
 // cleanSlug checks a URL slug, deriving one from name when slug is empty.
 func cleanSlug(field, slug, name string) (string, error) {
@@ -56,14 +103,31 @@ func Slugify(name string) string {
 	return s
 }
 
-// cleanEmail normalises and checks an email address.
+// cleanEmail normalises and checks an email address with textin.Email.
 func cleanEmail(field, email string) (string, error) {
-	email = NormaliseEmail(email)
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndex(email, "@")+1:], ".") {
-		return "", domain.FieldError(field, "Enter an email address like name@example.com.")
+	email, err := textin.Email(email)
+	if err != nil {
+		return "", domain.FieldError(field, textin.ErrEmail.Error())
 	}
 	return email, nil
+}
+
+// LoginEmail checks the email typed to sign in (or to unlock a sign-in), before
+// anything else is done with it: it must be an email address as textin.Email accepts
+// (users' addresses are all such). It returns the normalised address, or EINVALID on
+// field.
+func LoginEmail(field, email string) (string, error) {
+	return cleanEmail(field, email)
+}
+
+// checkSecret checks a password as typed (textin.Secret): never altered, at most
+// auth.MaxPasswordLen characters, no control characters.
+func checkSecret(field, password string) error {
+	if err := textin.Secret(password, auth.MaxPasswordLen); err != nil {
+		return domain.FieldError(field, "That is not a password Atrium accepts: passwords have at most "+
+			itoa(auth.MaxPasswordLen)+" characters and no control characters.")
+	}
+	return nil
 }
 
 func itoa(n int) string {

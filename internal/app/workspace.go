@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"strings"
-	"unicode/utf8"
 
 	"atrium/internal/domain"
 	"atrium/internal/store"
@@ -302,9 +300,8 @@ func (a *App) AddContact(ctx context.Context, actor Actor, h Access, listID int6
 	if err != nil {
 		return domain.Contact{}, domain.List{}, err
 	}
-	fullName = strings.Join(strings.Fields(fullName), " ")
-	if utf8.RuneCountInString(fullName) > 120 {
-		return domain.Contact{}, domain.List{}, domain.FieldError("full_name", "Use at most 120 characters.")
+	if fullName, err = cleanOptionalName("full_name", fullName, 120); err != nil {
+		return domain.Contact{}, domain.List{}, err
 	}
 	var c domain.Contact
 	var l domain.List

@@ -17,6 +17,27 @@ func NewToken() (token string, hash []byte) {
 	return token, HashToken(token)
 }
 
+// TokenLen is the length of every token NewToken makes: 32 bytes in unpadded
+// base64url.
+const TokenLen = 43
+
+// TokenWellFormed reports whether s has the shape of a token NewToken makes: TokenLen
+// characters of the base64url alphabet that decode, canonically, to 32 bytes. Anything
+// else cannot be a token and is refused before the database is asked.
+func TokenWellFormed(s string) bool {
+	if len(s) != TokenLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	return err == nil && len(b) == 32
+}
+
 // HashToken returns the SHA-256 hash of a token, as stored.
 func HashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))

@@ -2,8 +2,8 @@ package server
 
 import (
 	"net/http"
-	"strings"
 
+	"atrium/internal/app"
 	"atrium/web/pages"
 )
 
@@ -11,9 +11,10 @@ import (
 // ?fragment=1 it returns only the list, for the switcher's live search.
 func (s *Server) accountsList(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r)
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	if len(q) > 100 {
-		q = q[:100]
+	q, err := app.CleanQuery("q", r.URL.Query().Get("q"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	limit := 200
 	if r.URL.Query().Get("fragment") != "" {

@@ -64,8 +64,8 @@ func workspacePage(r *http.Request) int {
 // workspaceID reads a campaign or list id from the URL; anything but a positive number
 // is ENOTFOUND, like an id of another account.
 func workspaceID(r *http.Request, param string) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, param), 10, 64)
-	if err != nil || id < 1 {
+	id, ok := parseID(chi.URLParam(r, param))
+	if !ok {
 		return 0, domain.Errorf(domain.ENOTFOUND, "Page not found.")
 	}
 	return id, nil

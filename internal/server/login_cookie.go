@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"net/http"
 	"time"
+
+	"atrium/internal/textin"
 )
 
 // The email typed in the first sign-in step travels to the second in a short-lived
@@ -18,7 +20,7 @@ const (
 )
 
 func (s *Server) setLoginEmail(w http.ResponseWriter, email string) {
-	http.SetCookie(w, &http.Cookie{Name: loginEmailCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(email)),
+	http.SetCookie(w, &http.Cookie{Name: loginEmailCookie, Value: encodeLoginEmail(email),
 		Path: loginEmailPath, MaxAge: int(loginEmailMaxAge.Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.sessions.Cookie.Secure})
 }
@@ -34,9 +36,26 @@ func loginEmail(r *http.Request) string {
 	if err != nil {
 		return ""
 	}
-	b, err := base64.RawURLEncoding.DecodeString(c.Value)
-	if err != nil || len(b) > 254 {
+	return decodeLoginEmail(c.Value)
+}
+
+func encodeLoginEmail(email string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(email))
+}
+
+// decodeLoginEmail reads the cookie's value: an email address exactly as the email
+// step accepted it, or "" for anything else (the cookie comes from the browser).
+func decodeLoginEmail(v string) string {
+	if len(v) > base64.RawURLEncoding.EncodedLen(textin.MaxEmailLen) {
 		return ""
 	}
-	return string(b)
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil {
+		return ""
+	}
+	email, err := textin.Email(string(b))
+	if err != nil || email != string(b) {
+		return ""
+	}
+	return email
 }

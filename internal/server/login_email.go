@@ -29,7 +29,8 @@ func (s *Server) emailRefused(w http.ResponseWriter, r *http.Request, raw string
 }
 
 // loginEmailStep takes the email step and moves to the first step the login policy
-// owes. Unknown emails get the password step too, so nothing is revealed.
+// owes. Unknown emails get the password step too, so nothing is revealed. What is not
+// an email address (app.LoginEmail) is refused first, with 422.
 func (s *Server) loginEmailStep(w http.ResponseWriter, r *http.Request) {
 	raw := r.PostFormValue("email")
 	steps, err := s.app.SignInSteps(r.Context(), raw, policy.Proof{})

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 
 	"atrium/internal/app"
@@ -31,7 +32,15 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.app.PasswordSignIn(r.Context(), raw, r.PostFormValue("password"), clientIP(r))
 	if err != nil {
+		var e *domain.Error
 		switch domain.ErrorCode(err) {
+		case domain.EINVALID:
+			if errors.As(err, &e) && e.Field == "email" {
+				s.emailRefused(w, r, raw, err)
+				return
+			}
+			s.render(w, r, http.StatusUnprocessableEntity, pages.Login(pages.LoginProps{Step: "password", Email: email,
+				Error: domain.ErrorMessage(err)}))
 		case domain.EUNAUTHORISED:
 			s.render(w, r, http.StatusUnauthorized, pages.Login(pages.LoginProps{Step: "password", Email: email,
 				Error: domain.ErrorMessage(err)}))
@@ -39,8 +48,6 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 			setRetryAfter(w, err)
 			s.render(w, r, http.StatusTooManyRequests, pages.Login(pages.LoginProps{Step: "password", Email: email,
 				Error: domain.ErrorMessage(err)}))
-		case domain.EINVALID:
-			s.emailRefused(w, r, raw, err)
 		case domain.EFORBIDDEN:
 			s.render(w, r, http.StatusForbidden, pages.Login(pages.LoginProps{Step: "email", Email: email,
 				Error: domain.ErrorMessage(err)}))

@@ -6,14 +6,19 @@ import (
 	"atrium/internal/app"
 )
 
-// logout ends the session: its row is deleted, so a replayed cookie is signed out.
+// logout ends the session: its row is deleted, so a replayed cookie is signed out, and
+// the browser gets a fresh session carrying only the "signed out" notice. A browser
+// that is not signed in is sent to /login and no session is started for it.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if uid := s.userID(r); uid != 0 {
-		if u, err := s.app.User(r.Context(), uid); err == nil {
-			if err := s.app.SignOut(r.Context(), app.Actor{UserID: u.ID, Email: u.Email, IP: clientIP(r)}); err != nil {
-				s.fail(w, r, err)
-				return
-			}
+	uid := s.userID(r)
+	if uid == 0 {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	if u, err := s.app.User(r.Context(), uid); err == nil {
+		if err := s.app.SignOut(r.Context(), app.Actor{UserID: u.ID, Email: u.Email, IP: clientIP(r)}); err != nil {
+			s.fail(w, r, err)
+			return
 		}
 	}
 	if err := s.sessions.Destroy(r.Context()); err != nil {

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
@@ -18,8 +17,8 @@ type memberAction func(ctx context.Context, actor app.Actor, access app.Access, 
 // re-renders the list with its message.
 func (s *Server) memberActionHandler(act memberAction, done string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		userID, err := strconv.ParseInt(chi.URLParam(r, "user"), 10, 64)
-		if err != nil {
+		userID, ok := parseID(chi.URLParam(r, "user"))
+		if !ok {
 			s.fail(w, r, domain.Errorf(domain.ENOTFOUND, "Page not found."))
 			return
 		}
@@ -39,8 +38,8 @@ func (s *Server) memberActionHandler(act memberAction, done string) http.Handler
 
 // membersChangeRole gives a member another role (members.manage).
 func (s *Server) membersChangeRole(w http.ResponseWriter, r *http.Request) {
-	roleID, err := strconv.ParseInt(r.PostFormValue("role"), 10, 64)
-	if err != nil {
+	roleID, ok := parseID(r.PostFormValue("role"))
+	if !ok {
 		roleID = -1
 	}
 	s.memberActionHandler(func(ctx context.Context, a app.Actor, acc app.Access, userID int64) (domain.Member, error) {
@@ -76,8 +75,8 @@ func (s *Server) membersScope(w http.ResponseWriter, r *http.Request) {
 	}
 	var ids []int64
 	for _, v := range r.PostForm["list"] {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
+		id, ok := parseID(v)
+		if !ok {
 			s.fail(w, r, domain.Errorf(domain.ENOTFOUND, "Page not found."))
 			return
 		}

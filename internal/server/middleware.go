@@ -8,6 +8,10 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"atrium/internal/domain"
+	"atrium/internal/textin"
 )
 
 type ctxKey int
@@ -90,6 +94,21 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// refuseBadPaths answers 404 to a path that is not text: bytes that are not UTF-8, or
+// control or bidirectional formatting characters (textin's rules for one line). Such a
+// path names nothing, so the slugs, ids and tokens routes read from paths are always
+// text before anything looks them up.
+func (s *Server) refuseBadPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !utf8.ValidString(r.URL.Path) || strings.IndexFunc(r.URL.Path, textin.IsLineBreakOrControl) >= 0 ||
+			strings.IndexFunc(r.URL.Path, textin.IsBidi) >= 0 {
+			s.fail(w, r, domain.Errorf(domain.ENOTFOUND, "Page not found."))
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -50,6 +50,7 @@ func (s *Server) orgUsersCreate(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		e, ok := err.(*domain.Error)
 		if !ok || e.Field == "" {
+			setRetryAfter(w, err) // too many "already exists" answers
 			s.fail(w, r, err)
 			return
 		}

@@ -210,8 +210,9 @@ func TestOrgUsers_DuplicateEmail(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("forged add-existing: %d, want 422", res.StatusCode)
 	}
-	if auditCount(t, e) != before {
-		t.Fatal("a refused creation changed something")
+	// Each "already exists" answer is audited (and rate-limited); nothing else changed.
+	if auditCount(t, e) != before+2 || ouAudit(t, e, w.OrgA.ID, "Users > Create > already exists > "+w.OwnerB.Email) != 1 {
+		t.Fatal("a refused creation changed something, or its answer was not audited")
 	}
 	if res, _ := c.get(ouUser(w.OrgA, w.OwnerB)); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("user of another organisation: %d, want 404", res.StatusCode)

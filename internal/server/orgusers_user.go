@@ -13,8 +13,8 @@ import (
 
 // orgUserID is the {user} of the URL; a malformed id is treated as unknown.
 func orgUserID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "user"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := parseID(chi.URLParam(r, "user"))
+	if !ok {
 		return 0, domain.Errorf(domain.ENOTFOUND, "Page not found.")
 	}
 	return id, nil
@@ -95,11 +95,18 @@ func (s *Server) orgUserResult(w http.ResponseWriter, r *http.Request, err error
 
 // formID reads a positive id from the form; anything else is 0 (refused downstream).
 func formID(r *http.Request, name string) int64 {
-	id, err := strconv.ParseInt(r.PostFormValue(name), 10, 64)
-	if err != nil || id < 0 {
-		return 0
-	}
+	id, _ := parseID(r.PostFormValue(name))
 	return id
+}
+
+// formTab reads the tab a form on a user's page was sent from: "" or one of the page's
+// tabs; anything else is refused (EINVALID) before the change is made.
+func formTab(r *http.Request) (string, error) {
+	switch tab := r.PostFormValue("tab"); tab {
+	case "", pages.OrgUserTabAccess, pages.OrgUserTabOrganisation:
+		return tab, nil
+	}
+	return "", domain.FieldError("tab", "That form was sent from a tab this page does not have.")
 }
 
 // orgUserGrant gives the user a role in one of the organisation's accounts ("+").
@@ -166,10 +173,15 @@ func (s *Server) orgUserRemove(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	tab, err := formTab(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	slug := chi.URLParam(r, "org")
 	u, err := s.app.RemoveOrgUser(r.Context(), actor(r), slug, userID)
 	if err != nil {
-		s.orgUserResult(w, r, err, r.PostFormValue("tab"), "", 0, 0)
+		s.orgUserResult(w, r, err, tab, "", 0, 0)
 		return
 	}
 	s.sessions.Put(r.Context(), "flash", u.Email+" was removed from the organisation.")
@@ -187,12 +199,17 @@ func (s *Server) orgUserEndSessions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	tab, err := formTab(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	u, n, err := s.app.EndOrgUserSessions(r.Context(), actor(r), chi.URLParam(r, "org"), userID)
 	if err == nil && userID == currentUser(r).ID {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.orgUserResult(w, r, err, r.PostFormValue("tab"), fmt.Sprintf("%s is signed out everywhere (%s).", u.Email, plural(n, "session ended", "sessions ended")), 0, 0)
+	s.orgUserResult(w, r, err, tab, fmt.Sprintf("%s is signed out everywhere (%s).", u.Email, plural(n, "session ended", "sessions ended")), 0, 0)
 }
 
 // orgUserDisable disables a user the organisation manages: every request of theirs is
@@ -212,10 +229,15 @@ func (s *Server) orgUserSetDisabled(w http.ResponseWriter, r *http.Request, disa
 		s.fail(w, r, err)
 		return
 	}
+	tab, err := formTab(r)
+	if err != nil {
+		s.orgUserResult(w, r, err, tab, "", 0, 0)
+		return
+	}
 	u, err := s.app.SetOrgUserDisabled(r.Context(), actor(r), chi.URLParam(r, "org"), userID, disabled)
 	flash := u.Email + " is disabled: they cannot sign in, and their sessions have ended."
 	if !disabled {
 		flash = u.Email + " can sign in again."
 	}
-	s.orgUserResult(w, r, err, r.PostFormValue("tab"), flash, 0, 0)
+	s.orgUserResult(w, r, err, tab, flash, 0, 0)
 }

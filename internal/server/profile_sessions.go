@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
@@ -11,8 +10,8 @@ import (
 
 // profileEndSession signs one of the user's other sessions out.
 func (s *Server) profileEndSession(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "session"), 10, 64)
-	if err != nil {
+	id, ok := parseID(chi.URLParam(r, "session"))
+	if !ok {
 		s.fail(w, r, domain.Errorf(domain.ENOTFOUND, "Page not found."))
 		return
 	}

@@ -111,7 +111,8 @@ func (s *Server) roleDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	var to int64
 	if v := strings.TrimSpace(r.PostFormValue("reassign_to")); v != "" {
-		if to, err = strconv.ParseInt(v, 10, 64); err != nil || to <= 0 {
+		var ok bool
+		if to, ok = parseID(v); !ok {
 			to = -1
 		}
 	}

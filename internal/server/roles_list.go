@@ -83,8 +83,8 @@ func roleFormError(f *pages.RoleForm, err error) string {
 
 // roleIDParam reads the role id from the URL; anything but a positive number is 404.
 func roleIDParam(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "role"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := parseID(chi.URLParam(r, "role"))
+	if !ok {
 		return 0, domain.Errorf(domain.ENOTFOUND, "Page not found.")
 	}
 	return id, nil

@@ -17,7 +17,7 @@ func (s *Server) routes() http.Handler {
 	s.guards = t
 	pub, user, owner, staff := Guard{Kind: KindPublic}, Guard{Kind: KindUser}, Guard{Kind: KindOrgOwner}, Guard{Kind: KindStaff}
 	r := chi.NewRouter()
-	r.Use(s.logRequests, securityHeaders, http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave, s.parseForms)
+	r.Use(s.logRequests, securityHeaders, http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave, s.refuseBadPaths, s.parseForms)
 
 	// Public.
 	t.handle(r, "", "GET", "/healthz", pub, s.healthz)
