@@ -106,7 +106,7 @@ func report(w io.Writer, in reportInput) {
 		}
 	}
 	for _, p := range runs {
-		if p.u.ok && p.u.others > contendedCores {
+		if contended(p.u) {
 			fmt.Fprintf(w, "NOTE: during the %s other processes used %.2f cores: the figures are contended.\n", p.name, p.u.others)
 		}
 	}
