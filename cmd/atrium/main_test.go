@@ -87,3 +87,11 @@ func TestRun_StaffCLI(t *testing.T) {
 		t.Fatal("unknown command accepted")
 	}
 }
+
+func TestRun_RejectsUnknownHashImpl(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "postgres://127.0.0.1:9/none", "ATRIUM_HASH_IMPL": "x/crypto"}
+	err := run(context.Background(), []string{"migrate"}, func(k string) string { return env[k] }, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "ATRIUM_HASH_IMPL") {
+		t.Fatalf("unknown ATRIUM_HASH_IMPL: %v", err)
+	}
+}

@@ -47,9 +47,9 @@ func (h hashResult) plus(o hashResult) hashResult {
 }
 
 // hashRate runs Hash with the production parameters on two goroutines through a
-// Hasher allowing two at once (the server's default) for about d.
-func hashRate(ctx context.Context, d time.Duration, m cpuMeter) (hashResult, error) {
-	h := auth.NewHasher(auth.DefaultParams, 2)
+// Hasher running impl and allowing two at once (the server's default) for about d.
+func hashRate(ctx context.Context, d time.Duration, m cpuMeter, impl auth.Impl) (hashResult, error) {
+	h := auth.NewHasherImpl(auth.DefaultParams, 2, impl)
 	// One hash first so the measured ones do not pay for first-use page faults alone.
 	if _, err := h.Hash(ctx, benchPassword); err != nil {
 		return hashResult{}, err

@@ -23,6 +23,7 @@ type reportInput struct {
 	hash     hashResult    // both raw runs pooled
 	hashRuns [2]hashResult // before and after the sign-in run
 	signIn   loadResult
+	xcrypto  *xcryptoResult // nil when the comparison did not run
 	home     loadResult
 	guesses  *guessResult  // nil when the phase did not run
 	people   *peopleResult // nil when the phase did not run
@@ -71,6 +72,9 @@ func report(w io.Writer, in reportInput) {
 	row("    password step p50 / p95 / p99", fmt.Sprintf("%s / %s / %s", ms(in.signIn.p50), ms(in.signIn.p95), ms(in.signIn.p99)), "", "")
 	row("    peak server RSS", fmt.Sprintf("%.1f MB", signInRSS), rssTarget, verdict(signInRSS < targetSignInRSSMB))
 	row("    successes / unexpected answers", fmt.Sprintf("%d / %d", in.signIn.ok, in.signIn.unexpected), "0 unexpected", okIfZero(in.signIn.unexpected))
+	if in.xcrypto != nil {
+		compareRows(row, in)
+	}
 	row(fmt.Sprintf("(b) GET /a/%s/", homeAccount), fmt.Sprintf("%.0f req/s", in.home.rate()),
 		fmt.Sprintf(">= %d req/s", targetHomeRate), verdict(in.home.rate() >= targetHomeRate))
 	row("    p50 / p95 / p99", fmt.Sprintf("%s / %s / %s", ms(in.home.p50), ms(in.home.p95), ms(in.home.p99)), "", "")
@@ -91,6 +95,12 @@ func report(w io.Writer, in reportInput) {
 		name string
 		u    cpuUsage
 	}{{"hash rate", in.hash.cpu}, {"sign-in run", in.signIn.cpu}, {"account home run", in.home.cpu}}
+	if in.xcrypto != nil {
+		runs = append(runs, []struct {
+			name string
+			u    cpuUsage
+		}{{"x/crypto hash rate", in.xcrypto.hash.cpu}, {"x/crypto sign-in run", in.xcrypto.signIn.cpu}}...)
+	}
 	if in.people != nil {
 		for _, l := range in.people.loads {
 			runs = append(runs, struct {
@@ -100,7 +110,7 @@ func report(w io.Writer, in reportInput) {
 		}
 	}
 	for _, p := range runs {
-		if p.u.ok && p.u.others > contendedCores {
+		if contended(p.u) {
 			fmt.Fprintf(w, "NOTE: during the %s other processes used %.2f cores: the figures are contended.\n", p.name, p.u.others)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"atrium/internal/auth"
 )
 
 // run is the whole bench: setup, the measurements, the report and the cleanup.
@@ -59,7 +61,7 @@ func run(ctx context.Context, o options) (err error) {
 	}()
 
 	step("starting the server")
-	srv, err := startServer(ctx, bin, benchURL, tmp)
+	srv, err := startServer(ctx, bin, benchURL, tmp, auth.ImplFork)
 	if err != nil {
 		return err
 	}
@@ -73,7 +75,7 @@ func run(ctx context.Context, o options) (err error) {
 			fmt.Printf("server stopped (pid %d)\n", srv.pid())
 		}
 	}()
-	fmt.Printf("  server pid %d on %s (hash workers %s)\n", srv.pid(), srv.base, hashWorkers())
+	fmt.Printf("  server pid %d on %s (hash workers %s, argon2id %s)\n", srv.pid(), srv.base, hashWorkers(), auth.ImplFork)
 
 	pool, err := openPool(ctx, benchURL)
 	if err != nil {
@@ -94,19 +96,7 @@ func run(ctx context.Context, o options) (err error) {
 
 	// The raw rate is measured before and after the sign-in run and the two are
 	// pooled: a shared host's speed drifts, and the sign-in run sits between them.
-	rawHashes := func(when string) (hashResult, error) {
-		step(fmt.Sprintf("raw argon2id hash rate %s (2 goroutines, %s, server idle)", when, o.hashDuration))
-		meter.settle(ctx, o.settle)
-		hr, err := hashRate(ctx, o.hashDuration, meter)
-		if err != nil {
-			return hr, err
-		}
-		fmt.Printf("  %d hashes in %.2fs: %.1f hashes/s (%.1f ms each per goroutine)\n",
-			hr.hashes, hr.elapsed.Seconds(), hr.perSecond(), 2*1000/hr.perSecond())
-		fmt.Printf("  %s; %.1f hashes per CPU-second\n", hr.cpu, hr.perCPUSecond())
-		return hr, nil
-	}
-	hrBefore, err := rawHashes("before load (a)")
+	hrBefore, err := rawHashRate(ctx, o, meter, auth.ImplFork, "before load (a)")
 	if err != nil {
 		return err
 	}
@@ -122,11 +112,18 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 
-	hrAfter, err := rawHashes("after load (a)")
+	hrAfter, err := rawHashRate(ctx, o, meter, auth.ImplFork, "after load (a)")
 	if err != nil {
 		return err
 	}
 	hr := hrBefore.plus(hrAfter)
+
+	var xc *xcryptoResult
+	if o.compare {
+		if xc, err = compareXCrypto(ctx, bin, benchURL, tmp, pool, seeded, o); err != nil {
+			return err
+		}
+	}
 
 	step(fmt.Sprintf("load (b): GET /a/%s/ as %s, %d workers, %s", homeAccount, homeEmail, o.homeWorkers, o.homeDuration))
 	meter.settle(ctx, o.settle)
@@ -160,12 +157,16 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}
 
-	report(os.Stdout, reportInput{hash: hr, hashRuns: [2]hashResult{hrBefore, hrAfter}, signIn: si, home: home, guesses: guesses, people: people, idleRSS: idle.rss, clients: o.signInClients,
+	report(os.Stdout, reportInput{hash: hr, hashRuns: [2]hashResult{hrBefore, hrAfter}, signIn: si, xcrypto: xc, home: home,
+		guesses: guesses, people: people, idleRSS: idle.rss, clients: o.signInClients,
 		cpus: runtime.NumCPU(), elapsed: time.Since(started)})
 
 	n := si.unexpected + home.unexpected
 	if guesses != nil {
 		n += guesses.unexpected
+	}
+	if xc != nil {
+		n += xc.signIn.unexpected
 	}
 	if people != nil {
 		n += people.unexpected()
@@ -187,6 +188,29 @@ func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = benchAppName
 	return pgxpool.NewWithConfig(ctx, cfg)
+}
+
+// rawHashRate measures the raw argon2id hash rate of impl in the bench process while
+// the server is idle, and prints it.
+func rawHashRate(ctx context.Context, o options, meter cpuMeter, impl auth.Impl, when string) (hashResult, error) {
+	step(fmt.Sprintf("raw argon2id hash rate, %s, %s (2 goroutines, %s, server idle)", implName(impl), when, o.hashDuration))
+	meter.settle(ctx, o.settle)
+	hr, err := hashRate(ctx, o.hashDuration, meter, impl)
+	if err != nil {
+		return hr, err
+	}
+	fmt.Printf("  %d hashes in %.2fs: %.1f hashes/s (%.1f ms each per goroutine)\n",
+		hr.hashes, hr.elapsed.Seconds(), hr.perSecond(), 2*1000/hr.perSecond())
+	fmt.Printf("  %s; %.1f hashes per CPU-second\n", hr.cpu, hr.perCPUSecond())
+	return hr, nil
+}
+
+// implName is how the report names an argon2id implementation.
+func implName(impl auth.Impl) string {
+	if impl == auth.ImplXCrypto {
+		return "x/crypto argon2.IDKey"
+	}
+	return "fork"
 }
 
 func step(s string) { fmt.Printf("== %s\n", s) }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"atrium/internal/auth"
 )
 
 // serverProc is the atrium server running as a child process.
@@ -71,22 +73,22 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// startServer runs "atrium serve" against databaseURL with demo data and waits until
-// /readyz answers 200. Its output goes to a log file in dir.
-func startServer(ctx context.Context, bin, databaseURL, dir string) (*serverProc, error) {
+// startServer runs "atrium serve" against databaseURL with demo data, hashing passwords
+// with impl, and waits until /readyz answers 200. Its output goes to a log file in dir.
+func startServer(ctx context.Context, bin, databaseURL, dir string, impl auth.Impl) (*serverProc, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	s := &serverProc{base: "http://" + addr, logPath: filepath.Join(dir, "server.log"), exited: make(chan struct{})}
+	s := &serverProc{base: "http://" + addr, logPath: filepath.Join(dir, "server-"+string(impl)+".log"), exited: make(chan struct{})}
 	logFile, err := os.Create(s.logPath)
 	if err != nil {
 		return nil, err
 	}
 	s.cmd = exec.Command(bin, "serve")
 	s.cmd.Env = append(serverEnv(os.Environ()), "DATABASE_URL="+databaseURL, "ATRIUM_ADDR="+addr,
-		"ATRIUM_BASE_URL="+s.base, "ATRIUM_DEV=1")
+		"ATRIUM_BASE_URL="+s.base, "ATRIUM_DEV=1", "ATRIUM_HASH_IMPL="+string(impl))
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	// Own process group: a Ctrl-C reaches the bench, which then stops the server itself.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -103,6 +105,12 @@ func startServer(ctx context.Context, bin, databaseURL, dir string) (*serverProc
 		_ = s.stop()
 		return nil, err
 	}
+	// The server names its argon2id code when it starts listening: measure only the
+	// one asked for.
+	if log, _ := os.ReadFile(s.logPath); !bytes.Contains(log, []byte("argon2id "+string(impl)+")")) {
+		_ = s.stop()
+		return nil, fmt.Errorf("the server does not say it hashes with %s:\n%s", impl, s.logTail(5))
+	}
 	return s, nil
 }
 
@@ -112,7 +120,7 @@ func serverEnv(env []string) []string {
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "DATABASE_URL", "ATRIUM_ADDR", "ATRIUM_BASE_URL", "ATRIUM_DEV":
+		case "DATABASE_URL", "ATRIUM_ADDR", "ATRIUM_BASE_URL", "ATRIUM_DEV", "ATRIUM_HASH_IMPL":
 			continue
 		}
 		out = append(out, kv)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	xargon2 "golang.org/x/crypto/argon2"
+
 	"atrium/internal/auth/argon2"
 )
 
@@ -27,16 +29,45 @@ type Params struct {
 // DefaultParams follow OWASP's argon2id minimum: 19 MiB, two passes, one lane.
 var DefaultParams = Params{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
+// Impl names the argon2id code a Hasher runs. Both compute the same hashes.
+type Impl string
+
+const (
+	// ImplFork is internal/auth/argon2 computing in the working memory the Hasher keeps:
+	// the default, and what production runs.
+	ImplFork Impl = "fork"
+	// ImplXCrypto is x/crypto's argon2.IDKey, which allocates and zeroes MemoryKiB for
+	// every hash. It is kept so that the bench can measure the fork against it, behind
+	// the same bound, on any machine.
+	ImplXCrypto Impl = "xcrypto"
+)
+
+// xcryptoIDKey is what ImplXCrypto runs; tests watch it being called.
+var xcryptoIDKey = xargon2.IDKey
+
+// ParseImpl returns the Impl named s; an empty s is ImplFork.
+func ParseImpl(s string) (Impl, error) {
+	switch Impl(s) {
+	case "", ImplFork:
+		return ImplFork, nil
+	case ImplXCrypto:
+		return ImplXCrypto, nil
+	}
+	return "", fmt.Errorf("%q is not %q or %q", s, ImplFork, ImplXCrypto)
+}
+
 // ErrMismatch is returned when a password does not match its hash.
 var ErrMismatch = errors.New("auth: password does not match")
 
 // Hasher hashes and verifies passwords. It owns one working memory per hash it may
 // run at once and a hash waits for a free one, so a burst of sign-ins cannot exhaust
 // memory: concurrency × MemoryKiB is all the hashing ever holds, allocated once and
-// reused (no per-hash allocation, zeroing or garbage).
+// reused (no per-hash allocation, zeroing or garbage). With ImplXCrypto the bound is
+// the same but each hash allocates its own memory.
 type Hasher struct {
 	params Params
-	mem    chan *argon2.Memory
+	impl   Impl
+	mem    chan *argon2.Memory // with ImplXCrypto, nil tokens: the bound without memory
 	// claims admits VerifyClaimed calls: twice concurrency at once (see there).
 	claims chan struct{}
 	dummy  string
@@ -46,18 +77,34 @@ type Hasher struct {
 	inside func(delta int)
 }
 
-// NewHasher returns a Hasher running at most concurrency hashes at once.
+// NewHasher returns a Hasher running at most concurrency hashes at once with ImplFork.
 func NewHasher(p Params, concurrency int) *Hasher {
+	return NewHasherImpl(p, concurrency, ImplFork)
+}
+
+// NewHasherImpl returns a Hasher running at most concurrency hashes at once with impl.
+// It panics when impl is not ImplFork or ImplXCrypto (ParseImpl checks a name).
+func NewHasherImpl(p Params, concurrency int, impl Impl) *Hasher {
+	if impl != ImplFork && impl != ImplXCrypto {
+		panic(fmt.Sprintf("auth: unknown argon2id implementation %q", impl))
+	}
 	if concurrency < 1 {
 		concurrency = 1
 	}
-	h := &Hasher{params: p, mem: make(chan *argon2.Memory, concurrency), claims: make(chan struct{}, 2*concurrency)}
+	h := &Hasher{params: p, impl: impl, mem: make(chan *argon2.Memory, concurrency), claims: make(chan struct{}, 2*concurrency)}
 	for range concurrency {
-		h.mem <- argon2.NewMemory(p.MemoryKiB)
+		var m *argon2.Memory
+		if impl == ImplFork {
+			m = argon2.NewMemory(p.MemoryKiB)
+		}
+		h.mem <- m
 	}
 	h.dummy = h.encode(make([]byte, p.SaltLen), make([]byte, p.KeyLen))
 	return h
 }
+
+// Impl reports which argon2id code h runs.
+func (h *Hasher) Impl() Impl { return h.impl }
 
 // Computations reports how many argon2id hashes this Hasher has computed; tests use it
 // to prove that unknown emails cost the same work as wrong passwords.
@@ -138,6 +185,9 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 	if h.inside != nil {
 		h.inside(1)
 		defer h.inside(-1)
+	}
+	if h.impl == ImplXCrypto {
+		return xcryptoIDKey([]byte(password), salt, p.Iterations, p.MemoryKiB, p.Parallelism, p.KeyLen), nil
 	}
 	// A stored hash with more memory than ours computes in memory of its own.
 	return argon2.IDKey(m, []byte(password), salt, p.Iterations, p.MemoryKiB, p.Parallelism, p.KeyLen), nil

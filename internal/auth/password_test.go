@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,7 +66,13 @@ func TestVerify_RehashWhenParametersRise(t *testing.T) {
 }
 
 func TestHasher_BoundsConcurrency(t *testing.T) {
-	h := NewHasher(Params{MemoryKiB: 2048, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 2)
+	for _, impl := range []Impl{ImplFork, ImplXCrypto} {
+		t.Run(string(impl), func(t *testing.T) { testBoundsConcurrency(t, impl) })
+	}
+}
+
+func testBoundsConcurrency(t *testing.T, impl Impl) {
+	h := NewHasherImpl(Params{MemoryKiB: 2048, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 2, impl)
 	var running, peak atomic.Int32
 	h.inside = func(d int) {
 		n := running.Add(int32(d))
@@ -92,7 +99,7 @@ func TestHasher_BoundsConcurrency(t *testing.T) {
 		t.Fatalf("peak of %d hashes at once through a bound of 2", p)
 	}
 	// A cancelled context gives up waiting instead of queueing forever.
-	full := NewHasher(Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 1)
+	full := NewHasherImpl(Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 1, impl)
 	<-full.mem // the only memory is in use
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -139,6 +146,82 @@ func TestHasher_VerifyClaimedBoundsClaims(t *testing.T) {
 	if _, err := h.VerifyClaimed(ctx, "concurrent", func() (string, error) { return enc, nil }); err != nil {
 		t.Fatalf("right password after a claim: %v", err)
 	}
+}
+
+// The two implementations are interchangeable: each verifies the other's hashes.
+func TestHasher_ImplsAgree(t *testing.T) {
+	ctx := context.Background()
+	p := Params{MemoryKiB: 256, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+	fork, xc := NewHasherImpl(p, 1, ImplFork), NewHasherImpl(p, 1, ImplXCrypto)
+	if fork.Impl() != ImplFork || xc.Impl() != ImplXCrypto || NewHasher(p, 1).Impl() != ImplFork {
+		t.Fatalf("Impl: fork %q, xcrypto %q, default %q", fork.Impl(), xc.Impl(), NewHasher(p, 1).Impl())
+	}
+	for _, pair := range [][2]*Hasher{{fork, xc}, {xc, fork}} {
+		enc, err := pair[0].Hash(ctx, "correct horse")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pair[1].Verify(ctx, "correct horse", enc); err != nil {
+			t.Errorf("%s hash refused by %s: %v", pair[0].Impl(), pair[1].Impl(), err)
+		}
+		if _, err := pair[1].Verify(ctx, "correct horsE", enc); err != ErrMismatch {
+			t.Errorf("%s hash, wrong password through %s: %v", pair[0].Impl(), pair[1].Impl(), err)
+		}
+	}
+}
+
+// The bench compares the two, so each Hasher must run what its Impl says: the fork in
+// the memory the Hasher holds (no allocation of the hash's memory), or x/crypto's IDKey.
+func TestHasher_RunsItsImpl(t *testing.T) {
+	ctx := context.Background()
+	const kib = 4096
+	p := Params{MemoryKiB: kib, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+	var xcalls int
+	orig := xcryptoIDKey
+	defer func() { xcryptoIDKey = orig }()
+	xcryptoIDKey = func(pw, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+		xcalls++
+		return orig(pw, salt, time, memory, threads, keyLen)
+	}
+	run := func(h *Hasher) (allocated uint64, xcryptoCalls int) {
+		_, _ = h.Hash(ctx, "warm up")
+		xcalls = 0
+		var a, b runtime.MemStats
+		runtime.ReadMemStats(&a)
+		for range 4 {
+			if _, err := h.Hash(ctx, "correct horse"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runtime.ReadMemStats(&b)
+		return (b.TotalAlloc - a.TotalAlloc) / 4, xcalls
+	}
+	if alloc, calls := run(NewHasherImpl(p, 1, ImplFork)); alloc >= kib<<10/4 || calls != 0 {
+		t.Errorf("fork: %d bytes allocated per hash of %d KiB, %d calls of x/crypto's IDKey; want its own memory reused and none",
+			alloc, kib, calls)
+	}
+	if _, calls := run(NewHasherImpl(p, 1, ImplXCrypto)); calls != 4 {
+		t.Errorf("xcrypto: %d calls of x/crypto's IDKey for 4 hashes", calls)
+	}
+}
+
+func TestParseImpl(t *testing.T) {
+	for s, want := range map[string]Impl{"": ImplFork, "fork": ImplFork, "xcrypto": ImplXCrypto} {
+		if got, err := ParseImpl(s); err != nil || got != want {
+			t.Errorf("ParseImpl(%q) = %q, %v; want %q", s, got, err, want)
+		}
+	}
+	for _, bad := range []string{"x/crypto", "Fork", "argon2"} {
+		if _, err := ParseImpl(bad); err == nil {
+			t.Errorf("ParseImpl(%q) accepted", bad)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("NewHasherImpl accepted an unknown implementation")
+		}
+	}()
+	NewHasherImpl(Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}, 1, "bogus")
 }
 
 func TestCheckNewPassword(t *testing.T) {

@@ -22,6 +22,7 @@ type Config struct {
 	Dev         bool          // ATRIUM_DEV: demo data and dev mailbox
 	SessionLife time.Duration // ATRIUM_SESSION_LIFETIME, absolute session lifetime, default 12h
 	HashWorkers int           // ATRIUM_HASH_WORKERS, concurrent password hashes, default 2
+	HashImpl    string        // ATRIUM_HASH_IMPL, argon2id code: "fork" (default) or "xcrypto"; auth.ParseImpl checks it
 }
 
 // Secure reports whether the app is served over https (cookies get Secure and __Host-).
@@ -34,6 +35,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Addr:        or(getenv("ATRIUM_ADDR"), ":8080"),
 		BaseURL:     strings.TrimSuffix(or(getenv("ATRIUM_BASE_URL"), "http://localhost:8080"), "/"),
 		SMTPURL:     getenv("SMTP_URL"),
+		HashImpl:    getenv("ATRIUM_HASH_IMPL"),
 		MailFrom:    or(getenv("ATRIUM_MAIL_FROM"), "Atrium <no-reply@atrium.test>"),
 		SessionLife: 12 * time.Hour,
 		HashWorkers: 2,

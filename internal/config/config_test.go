@@ -16,12 +16,12 @@ func TestFromEnv(t *testing.T) {
 		t.Fatalf("defaults: %+v", c)
 	}
 	c, err = FromEnv(env(map[string]string{"DATABASE_URL": "postgres://x", "ATRIUM_BASE_URL": "https://atrium.example/",
-		"ATRIUM_DEV": "1", "ATRIUM_SESSION_LIFETIME": "30m", "ATRIUM_HASH_WORKERS": "4",
+		"ATRIUM_DEV": "1", "ATRIUM_SESSION_LIFETIME": "30m", "ATRIUM_HASH_WORKERS": "4", "ATRIUM_HASH_IMPL": "xcrypto",
 		"ATRIUM_SECRET_KEY": "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Secure() || c.BaseURL != "https://atrium.example" || !c.Dev || c.SessionLife != 30*time.Minute || c.HashWorkers != 4 || len(c.SecretKey) != 32 {
+	if !c.Secure() || c.BaseURL != "https://atrium.example" || !c.Dev || c.SessionLife != 30*time.Minute || c.HashWorkers != 4 || c.HashImpl != "xcrypto" || len(c.SecretKey) != 32 {
 		t.Fatalf("set: %+v", c)
 	}
 	for name, bad := range map[string]map[string]string{

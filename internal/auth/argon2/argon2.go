@@ -6,12 +6,41 @@
 // caller keeps, so a server hashing passwords all day reuses a few buffers instead of
 // allocating, zeroing and collecting MemoryKiB for every hash.
 //
-// It is derived from the Go project's x/crypto/argon2 (BSD-3-Clause, LICENSE beside
-// this file); the block functions and their assembly are that package's, unchanged.
-// What differs: argon2id only; the first pass writes each block instead of XOR-ing it
-// into zeroed memory (the same value, RFC 9106 section 3.2), so reused memory needs no
-// clearing; a single lane runs on the calling goroutine instead of a new one per
-// segment, yielding between segments. Tests compare every output with x/crypto/argon2.
+// It is derived from the argon2 package of golang.org/x/crypto v0.58.0 (BSD-3-Clause,
+// LICENSE beside this file), and pinned to that version: upstream_test.go fails when
+// go.mod requires another x/crypto, when a file copied unchanged no longer matches that
+// version's, or when an edited file differs from it by more than the edits recorded in
+// testdata/upstream. Then review the upstream changes since this version, re-derive,
+// and record the new version here and in upstream_test.go.
+//
+// Copied unchanged: blake2b.go, blamka_amd64.go, blamka_amd64.s (the SSE4.1 block
+// function) and LICENSE. BLAKE2b itself and CPU detection are imported from
+// golang.org/x/crypto/blake2b and golang.org/x/sys/cpu, not copied: they follow go.mod.
+//
+// Deliberate differences from that version (argon2.go unless a file is named):
+//   - argon2id only: no Key (argon2i), no argon2d, no secret key or associated data
+//     (their lengths enter the initial hash as zero).
+//   - Memory reuse: IDKey takes a *Memory (memory.go) and computes in it; without one,
+//     or with one too small, it allocates its own as x/crypto does. initBlocks fills
+//     the given blocks instead of allocating them, and Blocks exposes x/crypto's
+//     rounding of the memory parameter.
+//   - The first pass writes each block (processBlock) instead of XOR-ing it into
+//     zeroed memory (processBlockXOR): the same value, RFC 9106 section 3.2, so reused
+//     memory needs no clearing. Later passes XOR as x/crypto does.
+//   - A single lane runs on the calling goroutine, calling runtime.Gosched between
+//     segments, instead of a new goroutine per segment; several lanes still get one
+//     goroutine each per segment (with sync.WaitGroup.Go).
+//   - Huge pages: on Linux a Memory of 2 MiB or more is mapped aligned to 2 MiB and
+//     advised MADV_HUGEPAGE, then unmapped once unreachable (memory_linux.go); smaller
+//     ones and other systems use the Go heap (memory_other.go).
+//   - loong64 dropped: its LSX assembly (blamka_loong64.go, blamka_loong64.s) is not
+//     copied, so loong64 runs the generic code; blamka_ref.go's build line and
+//     blamka_generic.go's useLSX flag lose loong64 with it.
+//   - blamka_generic.go has a lint:ignore U1000 line: processBlockGeneric is called
+//     only where the assembly is not built.
+//   - Comments and the order of declarations differ; argon2_test.go replaces
+//     x/crypto's tests, keeping its argon2id vectors and comparing every output with
+//     x/crypto/argon2.
 package argon2
 
 import (
