@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// benchDatabase is the database the bench creates, serves from and drops.
-const benchDatabase = "atrium_bench"
+// benchDatabase is the database the bench creates, serves from and drops: its own
+// per run (the process id), so two runs on one PostgreSQL server never drop each
+// other's.
+var benchDatabase = fmt.Sprintf("atrium_bench_%d", os.Getpid())
 
 // databaseURL returns the admin URL with its database replaced by name. Both URL and
 // keyword/value connection strings are accepted.
@@ -45,7 +48,8 @@ func adminExec(ctx context.Context, adminURL string, sqls ...string) error {
 	return nil
 }
 
-// recreateDatabase drops the bench database if a previous run left it, and creates it.
+// recreateDatabase drops the bench database if a run of the same process id left it,
+// and creates it.
 func recreateDatabase(ctx context.Context, adminURL string) error {
 	return adminExec(ctx, adminURL,
 		`DROP DATABASE IF EXISTS `+benchDatabase+` WITH (FORCE)`,

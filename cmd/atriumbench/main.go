@@ -11,7 +11,7 @@
 // organisation's owner, and explains the SQL behind them, reporting any sequential
 // scan of a large table.
 //
-// It creates a throwaway database atrium_bench on the PostgreSQL server named by
+// It creates a throwaway database atrium_bench_<pid> on the PostgreSQL server named by
 // DATABASE_URL (an admin URL), builds and starts cmd/atrium as a separate process on a
 // free loopback port with ATRIUM_DEV=1, seeds bench users through the store, runs the
 // loads, prints a table, then stops the server and drops the database.

@@ -87,7 +87,7 @@ func (a *App) ChangePassword(ctx context.Context, actor Actor, current, next, ke
 
 // RenewSession records the row of a signed-in session whose token has just been
 // renewed (after a password change), so it stays listed and can be ended.
-func (a *App) RenewSession(ctx context.Context, u domain.User, s SessionStart) error {
-	return a.store.InsertSession(ctx, u.ID, store.SessionStart{TokenHash: auth.HashToken(s.Token), Expiry: s.Expiry,
-		IP: s.IP, UserAgent: clipUserAgent(s.UserAgent)})
+func (a *App) RenewSession(ctx context.Context, u domain.User, token string, s domain.SessionStart) error {
+	s.UserAgent = clipUserAgent(s.UserAgent)
+	return a.store.InsertSession(ctx, u.ID, auth.HashToken(token), s)
 }

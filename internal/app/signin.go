@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"atrium/internal/auth"
 	"atrium/internal/domain"
@@ -222,32 +221,30 @@ func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (d
 	return u, nil
 }
 
-// SessionStart describes the session a sign-in starts: its fresh token (only its
-// hash is stored), its expiry, and where it comes from.
-type SessionStart struct {
-	Token     string
-	Expiry    time.Time
-	IP        string
-	UserAgent string
-	// AfterPassword says the sign-in follows PasswordSignIn, whose attempt from IP
-	// reserved a failure that starting the session gives back.
-	AfterPassword bool
-}
-
 // userAgentMax bounds the browser description kept with a session.
 const userAgentMax = 300
 
-// StartSession records a completed sign-in: the session's row, owned by the user (so
-// they can list and end it), the sign-in time, the end of the email's failed attempts
-// (and, after a password, the failure its attempt reserved against the address given
-// back), and the audit event "Sign in > METHOD", all at once.
-func (a *App) StartSession(ctx context.Context, u domain.User, method string, s SessionStart) error {
+// Sign-in methods, as the session and the activity log name them.
+const (
+	MethodPassword = "password"
+)
+
+// methodLabels name the methods in the activity log.
+var methodLabels = map[string]string{MethodPassword: "Password"}
+
+// StartSession records a completed sign-in by method under the session's fresh token:
+// the session's row, owned by the user (so they can list and end it), the sign-in
+// time, the end of the email's failed attempts (and, after a password, the failure its
+// attempt reserved against the address given back), and the audit event
+// "Sign in > METHOD", all at once.
+func (a *App) StartSession(ctx context.Context, u domain.User, method, token string, s domain.SessionStart) error {
 	ipKey := ""
-	if s.AfterPassword {
+	if method == MethodPassword {
 		ipKey = ipThrottleKey(s.IP)
 	}
-	return a.store.RecordSignIn(ctx, u.ID, u.Email, emailThrottleKey(NormaliseEmail(u.Email)), ipKey, "Sign in > "+method,
-		store.SessionStart{TokenHash: auth.HashToken(s.Token), Expiry: s.Expiry, IP: s.IP, UserAgent: clipUserAgent(s.UserAgent)})
+	s.UserAgent = clipUserAgent(s.UserAgent)
+	return a.store.RecordSignIn(ctx, u.ID, u.Email, emailThrottleKey(NormaliseEmail(u.Email)), ipKey, "Sign in > "+methodLabels[method],
+		auth.HashToken(token), s)
 }
 
 func clipUserAgent(ua string) string {

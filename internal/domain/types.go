@@ -124,3 +124,11 @@ type OutboundMail struct {
 	CreatedAt time.Time
 	SentAt    *time.Time
 }
+
+// SessionStart is a signed-in session being started (or renewed): until when it lasts
+// and where it comes from. Its token travels beside it and is stored only as a hash.
+type SessionStart struct {
+	Expiry    time.Time
+	IP        string
+	UserAgent string
+}

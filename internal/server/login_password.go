@@ -56,7 +56,7 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if err := s.signIn(r, u, "password", "Password"); err != nil {
+	if err := s.signIn(r, u, app.MethodPassword); err != nil {
 		s.fail(w, r, err)
 		return
 	}

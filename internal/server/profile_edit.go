@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-	"atrium/internal/app"
 	"atrium/internal/domain"
 	"atrium/web/pages"
 )
@@ -35,8 +34,7 @@ func (s *Server) profilePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(ctx, sessEpoch, epoch)
-	if err := s.app.RenewSession(ctx, currentUser(r), app.SessionStart{Token: s.sessions.Token(ctx),
-		Expiry: s.sessions.Deadline(ctx), IP: clientIP(r), UserAgent: r.UserAgent()}); err != nil {
+	if err := s.app.RenewSession(ctx, currentUser(r), s.sessions.Token(ctx), sessionStart(r, s.sessions.Deadline(ctx))); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -21,9 +21,9 @@ const (
 func (s *Server) userID(r *http.Request) int64 { return s.sessions.GetInt64(r.Context(), sessUserID) }
 
 // signIn starts an authenticated session with a fresh token and records it (its row,
-// owned by the user, with the audit event). method is the proof kept in the session;
-// action names it in the activity log.
-func (s *Server) signIn(r *http.Request, u domain.User, method, action string) error {
+// owned by the user, with the audit event). method is the proof kept in the session
+// and named in the activity log (app.MethodPassword, …).
+func (s *Server) signIn(r *http.Request, u domain.User, method string) error {
 	ctx := r.Context()
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
@@ -32,8 +32,12 @@ func (s *Server) signIn(r *http.Request, u domain.User, method, action string) e
 	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
 	s.sessions.Put(ctx, sessAuthMethod, method)
 	s.sessions.Put(ctx, sessAuthAt, time.Now().Unix())
-	return s.app.StartSession(ctx, u, action, app.SessionStart{Token: s.sessions.Token(ctx), Expiry: s.sessions.Deadline(ctx),
-		IP: clientIP(r), UserAgent: r.UserAgent(), AfterPassword: method == "password"})
+	return s.app.StartSession(ctx, u, method, s.sessions.Token(ctx), sessionStart(r, s.sessions.Deadline(ctx)))
+}
+
+// sessionStart describes the session the request is starting, ending at expiry.
+func sessionStart(r *http.Request, expiry time.Time) domain.SessionStart {
+	return domain.SessionStart{Expiry: expiry, IP: clientIP(r), UserAgent: r.UserAgent()}
 }
 
 // toLogin ends whatever session there is and sends the browser to /login.

@@ -110,8 +110,8 @@ func (q Q) EndUserSessions(ctx context.Context, userID int64, keep []byte) (int6
 
 // InsertSession creates the row of a signed-in session whose token was just renewed;
 // the session store fills in its data when the response is sent.
-func (q Q) InsertSession(ctx context.Context, userID int64, s SessionStart) error {
+func (q Q) InsertSession(ctx context.Context, userID int64, tokenHash []byte, s domain.SessionStart) error {
 	_, err := q.db.Exec(ctx, `INSERT INTO sessions (token_hash, data, expiry, user_id, ip, user_agent) VALUES ($1, '', $2, $3, $4, $5)`,
-		s.TokenHash, s.Expiry, userID, s.IP, s.UserAgent)
+		tokenHash, s.Expiry, userID, s.IP, s.UserAgent)
 	return mapErr(err)
 }

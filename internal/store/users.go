@@ -141,26 +141,17 @@ func (q Q) DeleteStaleLoginFailures(ctx context.Context, suspendAfter int) (int6
 	return tag.RowsAffected(), mapErr(err)
 }
 
-// SessionStart is a session being started at sign-in: its token's hash, expiry and
-// where it comes from.
-type SessionStart struct {
-	TokenHash []byte
-	Expiry    time.Time
-	IP        string
-	UserAgent string
-}
-
 // RecordSignIn starts a signed-in session (its row, owned by the user; the session
 // store fills in its data when the response is sent), stamps the sign-in time, settles
 // the sign-in's attempt (SettleLoginAttempt: emailKey's failures forgotten, the one
 // reserved against ipKey given back; ipKey "" when no attempt was reserved) and
 // appends the audit event, in one statement: atomic on its own, one round trip on the
 // sign-in hot path.
-func (q Q) RecordSignIn(ctx context.Context, userID int64, email, emailKey, ipKey, action string, s SessionStart) error {
+func (q Q) RecordSignIn(ctx context.Context, userID int64, email, emailKey, ipKey, action string, tokenHash []byte, s domain.SessionStart) error {
 	_, err := q.db.Exec(ctx, `WITH stamp AS (UPDATE users SET last_login_at = now() WHERE id = $1),
 		`+settleAttemptSQL("$5", "$9")+`,
 		started AS (INSERT INTO sessions (token_hash, data, expiry, user_id, ip, user_agent) VALUES ($6, '', $7, $1, $4, $8))
 		INSERT INTO audit_events (actor_user_id, actor_email, action, target, ip) VALUES ($1, $2, $3, $2, $4)`,
-		userID, email, action, s.IP, emailKey, s.TokenHash, s.Expiry, s.UserAgent, ipKey)
+		userID, email, action, s.IP, emailKey, tokenHash, s.Expiry, s.UserAgent, ipKey)
 	return mapErr(err)
 }
