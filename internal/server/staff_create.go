@@ -37,7 +37,7 @@ func (s *Server) staffCreateAccount(w http.ResponseWriter, r *http.Request) {
 	if inv.Existing != nil {
 		p := form()
 		p.Confirm = &pages.StaffConfirm{Facts: *inv.Existing, Action: "/staff/accounts", Form: p.CreateAccount,
-			What: "make them the owner of the new account " + r.PostFormValue("account_name")}
+			What: "make them the owner of the new account " + r.PostFormValue("account_name") + " in", OrgSlug: r.PostFormValue("account_org")}
 		s.renderStaff(w, r, http.StatusOK, p)
 		return
 	}
@@ -57,7 +57,7 @@ func (s *Server) staffAppointOwner(w http.ResponseWriter, r *http.Request) {
 	if inv.Existing != nil {
 		p := form()
 		p.Confirm = &pages.StaffConfirm{Facts: *inv.Existing, Action: "/staff/owners", Form: p.AppointOwner,
-			What: "make them an owner of the organisation " + r.PostFormValue("owner_org")}
+			What: "make them an owner of the organisation", OrgSlug: r.PostFormValue("owner_org")}
 		s.renderStaff(w, r, http.StatusOK, p)
 		return
 	}

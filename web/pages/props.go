@@ -99,8 +99,20 @@ type StaffConfirm struct {
 	Facts  domain.UserFacts
 	Action string
 	Form   StaffForm
-	// What says what confirming does ("make them an owner of …").
-	What string
+	// What says what confirming does ("make them an owner of the organisation"), in
+	// the organisation with OrgSlug (named on the card).
+	What    string
+	OrgSlug string
+}
+
+// OrgName is the name of the organisation with slug, or the slug when unknown.
+func (p StaffProps) OrgName(slug string) string {
+	for _, o := range p.Organisations {
+		if o.Organisation.Slug == slug {
+			return o.Organisation.Name
+		}
+	}
+	return slug
 }
 
 // SetPasswordProps is the page behind a one-time set-password link.
