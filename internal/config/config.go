@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +23,10 @@ type Config struct {
 	Dev         bool          // ATRIUM_DEV: demo data and dev mailbox
 	SessionLife time.Duration // ATRIUM_SESSION_LIFETIME, absolute session lifetime, default 12h
 	HashWorkers int           // ATRIUM_HASH_WORKERS, concurrent password hashes, default 2
-	HashImpl    string        // ATRIUM_HASH_IMPL, argon2id code: "fork" (default) or "xcrypto"; auth.ParseImpl checks it
+	// TrustedProxies (ATRIUM_TRUSTED_PROXIES: addresses or CIDR ranges, comma-separated)
+	// are the reverse proxies whose X-Forwarded-For names the client; nobody else's is read.
+	TrustedProxies []netip.Prefix
+	HashImpl       string // ATRIUM_HASH_IMPL, argon2id code: "fork" (default) or "xcrypto"; auth.ParseImpl checks it
 }
 
 // Secure reports whether the app is served over https (cookies get Secure and __Host-).
@@ -57,6 +61,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("ATRIUM_HASH_WORKERS: %q is not a positive number", v)
 		}
 		c.HashWorkers = n
+	}
+	for _, v := range strings.Split(getenv("ATRIUM_TRUSTED_PROXIES"), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return c, fmt.Errorf("ATRIUM_TRUSTED_PROXIES: %q is neither an address nor a CIDR range", v)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
 	if v := getenv("ATRIUM_SECRET_KEY"); v != "" {
 		k, err := hex.DecodeString(v)

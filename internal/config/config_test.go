@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,5 +34,22 @@ func TestFromEnv(t *testing.T) {
 		if _, err := FromEnv(env(bad)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+func TestFromEnv_TrustedProxies(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_TRUSTED_PROXIES": " 10.0.0.0/8, 127.0.0.1 ,::1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 127.0.0.1/32 ::1/128" {
+		t.Fatalf("trusted proxies: %v", got)
+	}
+	if _, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_TRUSTED_PROXIES": "proxy.example"})); err == nil {
+		t.Fatal("a host name was accepted as a trusted proxy")
 	}
 }

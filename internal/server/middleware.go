@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -67,9 +66,11 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 				}
 			}
 			s.log.Info("request", "request_id", id, "method", r.Method, "path", redactPath(r.URL.Path),
-				"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", clientIP(r))
 		}()
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), keyRequestID, id)))
+		ip := clientAddress(r, s.cfg.TrustedProxies)
+		r = r.WithContext(context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyClientIP, ip))
+		next.ServeHTTP(sw, r)
 	})
 }
 
@@ -111,13 +112,4 @@ func (s *Server) refuseBadPaths(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// clientIP is the peer address of the request (no proxy headers are trusted).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -122,5 +123,27 @@ func TestThrottle_SuspendedAfter100UntilStaffUnlock(t *testing.T) {
 	if err := e.Store.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = $1 AND actor_user_id = $2`,
 		"Staff > Unlock sign-in > "+w.Agency.Email, staff.ID).Scan(&audited); err != nil || audited != 1 {
 		t.Fatalf("unlock audited %d times (%v), want 1", audited, err)
+	}
+}
+
+// TestThrottle_ForwardedForFromAnUntrustedPeerIsIgnored: with no trusted proxy
+// configured, a client that names itself differently in X-Forwarded-For on every
+// attempt is still counted under its own address.
+func TestThrottle_ForwardedForFromAnUntrustedPeerIsIgnored(t *testing.T) {
+	e := newEnv(t)
+	for i := range 3 {
+		e.client().do(http.MethodPost, "/login/password", url.Values{"email": {fmt.Sprintf("nobody%d@x.test", i)}, "password": {"wrong password"}},
+			"X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))
+	}
+	var n int
+	if err := e.Store.Pool.QueryRow(context.Background(), `SELECT coalesce(max(failures), 0) FROM login_throttles WHERE key = 'ip:127.0.0.1'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	var forged int
+	if err := e.Store.Pool.QueryRow(context.Background(), `SELECT count(*) FROM login_throttles WHERE key LIKE 'ip:198.51.100.%'`).Scan(&forged); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 || forged != 0 {
+		t.Fatalf("failures under the real address %d (want 3), under forged ones %d (want 0)", n, forged)
 	}
 }
