@@ -20,6 +20,7 @@ const (
 	ECLOSED       = "closed"       // the account has been closed
 	ETOOMANY      = "too_many"     // rate limit reached
 	EINVARIANT    = "invariant"    // the change would break a rule such as "one owner"
+	EUNAVAILABLE  = "unavailable"  // the database cannot be reached for now; try again soon
 )
 
 // Error is an application error with a machine-readable code and a message that is

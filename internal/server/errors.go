@@ -39,6 +39,7 @@ var statusOf = map[string]int{
 	domain.ECLOSED:       http.StatusGone,
 	domain.ETOOMANY:      http.StatusTooManyRequests,
 	domain.EINTERNAL:     http.StatusInternalServerError,
+	domain.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
 
 // ErrorStatus returns the HTTP status for err.
@@ -50,22 +51,27 @@ func ErrorStatus(err error) int {
 }
 
 var titles = map[string]string{
-	domain.ENOTFOUND:  "Page not found",
-	domain.EFORBIDDEN: "You don't have access to this",
-	domain.EREVOKED:   "Access revoked",
-	domain.ECLOSED:    "Account closed",
-	domain.ECONFLICT:  "That could not be saved",
-	domain.EINVARIANT: "That could not be saved",
-	domain.EINVALID:   "Check what you entered",
-	domain.ETOOMANY:   "Too many attempts",
+	domain.ENOTFOUND:    "Page not found",
+	domain.EFORBIDDEN:   "You don't have access to this",
+	domain.EREVOKED:     "Access revoked",
+	domain.ECLOSED:      "Account closed",
+	domain.ECONFLICT:    "That could not be saved",
+	domain.EINVARIANT:   "That could not be saved",
+	domain.EINVALID:     "Check what you entered",
+	domain.ETOOMANY:     "Too many attempts",
+	domain.EUNAVAILABLE: "Atrium is briefly unavailable",
 }
 
 // fail renders err as a full page with its status; internal errors are logged and the
 // user sees a plain message.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := domain.ErrorCode(err)
-	if code == domain.EINTERNAL {
+	switch code {
+	case domain.EINTERNAL:
 		s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", requestID(r.Context()))
+	case domain.EUNAVAILABLE:
+		s.log.WarnContext(r.Context(), "database unavailable", "err", err, "request_id", requestID(r.Context()))
+		setRetryAfter(w, err)
 	}
 	if code == domain.EUNAUTHORISED {
 		s.toLogin(w, r)

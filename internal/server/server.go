@@ -12,6 +12,7 @@ import (
 
 	"atrium/internal/app"
 	"atrium/internal/config"
+	"atrium/internal/domain"
 )
 
 // Server holds the handlers' dependencies.
@@ -28,7 +29,16 @@ type Server struct {
 func New(a *app.App, cfg config.Config, log *slog.Logger, readiness func() (bool, error)) (*Server, http.Handler) {
 	s := &Server{app: a, cfg: cfg, log: log, pending: readiness}
 	s.sessions = NewSessionManager(a.SessionRows(), cfg)
+	// A session that cannot be loaded or saved: 503 with Retry-After while the database
+	// is unreachable (the request may be retried as is), 500 otherwise.
 	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		status := ErrorStatus(err)
+		if status == http.StatusServiceUnavailable {
+			s.log.WarnContext(r.Context(), "session: database unavailable", "err", err, "request_id", requestID(r.Context()))
+			setRetryAfter(w, err)
+			http.Error(w, domain.ErrorMessage(err), status)
+			return
+		}
 		s.log.ErrorContext(r.Context(), "session", "err", err, "request_id", requestID(r.Context()))
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}

@@ -20,7 +20,7 @@ func (q Q) SessionData(ctx context.Context, hash []byte) ([]byte, bool, error) {
 	err := q.db.QueryRow(ctx, `SELECT data FROM sessions WHERE token_hash = $1 AND expiry > now() AND length(data) > 0`,
 		hash).Scan(&b)
 	if err != nil {
-		if IsNotFound(mapErr(err)) {
+		if err = mapErr(err); IsNotFound(err) {
 			return nil, false, nil
 		}
 		return nil, false, err
@@ -37,7 +37,7 @@ func (q Q) SaveSession(ctx context.Context, hash, b []byte, expiry time.Time) er
 	_, err := q.db.Exec(ctx, `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
 		INSERT INTO sessions (token_hash, data, expiry) SELECT $1, $2, $3 FROM relaxed
 		ON CONFLICT (token_hash) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`, hash, b, expiry)
-	return err
+	return mapErr(err)
 }
 
 // UpdateSession rewrites the data of an existing session and never creates one: a
@@ -47,13 +47,13 @@ func (q Q) SaveSession(ctx context.Context, hash, b []byte, expiry time.Time) er
 func (q Q) UpdateSession(ctx context.Context, hash, b []byte, expiry time.Time) error {
 	_, err := q.db.Exec(ctx, `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
 		UPDATE sessions SET data = $2, expiry = $3 FROM relaxed WHERE token_hash = $1`, hash, b, expiry)
-	return err
+	return mapErr(err)
 }
 
 // DeleteSession removes a session.
 func (q Q) DeleteSession(ctx context.Context, hash []byte) error {
 	_, err := q.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash)
-	return err
+	return mapErr(err)
 }
 
 // SessionExists reports whether a session row exists under hash (tests: sign-out).

@@ -6,6 +6,12 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -43,7 +49,7 @@ type Tx struct {
 func (s *Store) Begin(ctx context.Context) (*Tx, error) {
 	tx, err := s.Pool.Begin(ctx)
 	if err != nil {
-		return nil, err
+		return nil, mapErr(err)
 	}
 	return &Tx{Q: Q{db: tx}, tx: tx}, nil
 }
@@ -60,6 +66,27 @@ func (s *Store) Ping(ctx context.Context) error { return s.Pool.Ping(ctx) }
 // IsNotFound reports whether err is an ENOTFOUND domain error.
 func IsNotFound(err error) bool { return domain.ErrorCode(err) == domain.ENOTFOUND }
 
+// ErrUnavailable answers while the database cannot be reached (a restart, a
+// failover): the request may simply be tried again a few seconds later.
+var ErrUnavailable = &domain.Error{Code: domain.EUNAVAILABLE, RetryAfter: 5 * time.Second,
+	Message: "Atrium cannot reach its database right now. Please try again in a few seconds."}
+
+// unavailable reports whether err says the database cannot be reached now, as opposed
+// to a query that failed on its own: a refused or broken connection, or a server that
+// is shutting down or starting up.
+func unavailable(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		// 08: connection exception; 57P01-57P03: shutdown, crash, starting up.
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03"
+	}
+	var conn *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &conn) || errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		pgconn.SafeToRetry(err)
+}
+
 // mapErr turns driver errors into domain errors.
 func mapErr(err error) error {
 	if err == nil {
@@ -67,6 +94,9 @@ func mapErr(err error) error {
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Errorf(domain.ENOTFOUND, "Not found.")
+	}
+	if unavailable(err) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
