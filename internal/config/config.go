@@ -22,6 +22,25 @@ type Config struct {
 	Dev         bool          // ATRIUM_DEV: demo data and dev mailbox
 	SessionLife time.Duration // ATRIUM_SESSION_LIFETIME, absolute session lifetime, default 12h
 	HashWorkers int           // ATRIUM_HASH_WORKERS, concurrent password hashes, default 2
+	// MailMaxAttempts (ATRIUM_MAIL_MAX_ATTEMPTS, default 8, at most 100) is how many
+	// times a message is tried before it is listed as failed in the staff console.
+	MailMaxAttempts int
+	// MailRescueAfter (ATRIUM_MAIL_RESCUE_AFTER, default 5m) is how long a delivery may
+	// run before it is taken for dead (its process killed) and retried.
+	MailRescueAfter time.Duration
+}
+
+// DevMailbox reports whether email goes to the development mailbox (/dev/mail): in
+// development, with no SMTP server configured.
+func (c Config) DevMailbox() bool { return c.Dev && c.SMTPURL == "" }
+
+// CheckMailDelivery refuses a server that has no way to deliver email.
+func (c Config) CheckMailDelivery() error {
+	if c.SMTPURL == "" && !c.Dev {
+		return errors.New("no way to deliver email: set SMTP_URL (smtp://user:pass@host:port), " +
+			"or ATRIUM_DEV=1 on a development machine to read email in the development mailbox at /dev/mail")
+	}
+	return nil
 }
 
 // Secure reports whether the app is served over https (cookies get Secure and __Host-).
@@ -37,6 +56,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MailFrom:    or(getenv("ATRIUM_MAIL_FROM"), "Atrium <no-reply@atrium.test>"),
 		SessionLife: 12 * time.Hour,
 		HashWorkers: 2,
+
+		MailMaxAttempts: 8,
+		MailRescueAfter: 5 * time.Minute,
 	}
 	c.Dev, _ = strconv.ParseBool(or(getenv("ATRIUM_DEV"), "false"))
 	if c.DatabaseURL == "" {
@@ -55,6 +77,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("ATRIUM_HASH_WORKERS: %q is not a positive number", v)
 		}
 		c.HashWorkers = n
+	}
+	if v := getenv("ATRIUM_MAIL_MAX_ATTEMPTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return c, fmt.Errorf("ATRIUM_MAIL_MAX_ATTEMPTS: %q is not a number from 1 to 100", v)
+		}
+		c.MailMaxAttempts = n
+	}
+	if v := getenv("ATRIUM_MAIL_RESCUE_AFTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return c, fmt.Errorf("ATRIUM_MAIL_RESCUE_AFTER: %q is not a duration of at least 1s, like 5m", v)
+		}
+		c.MailRescueAfter = d
 	}
 	if v := getenv("ATRIUM_SECRET_KEY"); v != "" {
 		k, err := hex.DecodeString(v)
