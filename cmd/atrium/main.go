@@ -28,6 +28,7 @@ import (
 	"atrium/internal/auth"
 	"atrium/internal/config"
 	"atrium/internal/domain"
+	"atrium/internal/mail"
 	"atrium/internal/server"
 	"atrium/internal/store"
 )
@@ -63,6 +64,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("ATRIUM_HASH_IMPL: %w", err)
 	}
+	var transport mail.Transport
+	if args[0] == "serve" {
+		if err := cfg.CheckMailDelivery(); err != nil {
+			return err
+		}
+		if transport, err = mail.TransportFor(cfg.SMTPURL, cfg.MailFrom, cfg.Dev); err != nil {
+			return err
+		}
+	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
 	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -88,7 +98,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 				return err
 			}
 		}
-		return serve(ctx, cfg, a, hashImpl, pool, log, stdout)
+		a.SetDevMailbox(cfg.DevMailbox())
+		return serve(ctx, cfg, a, hashImpl, st, transport, log, stdout)
 	}
 	return errors.New(usage)
 }
@@ -104,7 +115,10 @@ func loadDemo(ctx context.Context, a *app.App, stdout io.Writer) error {
 	return nil
 }
 
-func serve(ctx context.Context, cfg config.Config, a *app.App, hashImpl auth.Impl, pool *pgxpool.Pool, log *slog.Logger, stdout io.Writer) error {
+// serve runs the mail workers and the HTTP server until ctx ends, then stops both
+// gracefully: requests drain, and running deliveries get the rest of the 20 s.
+func serve(ctx context.Context, cfg config.Config, a *app.App, hashImpl auth.Impl, st *store.Store, transport mail.Transport, log *slog.Logger, stdout io.Writer) error {
+	pool := st.Pool
 	_, handler := server.New(a, cfg, log, func() (bool, error) { return store.Pending(context.Background(), pool) })
 	srv := &http.Server{Addr: cfg.Addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
@@ -112,21 +126,37 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, hashImpl auth.Imp
 	if err != nil {
 		return err
 	}
+	workers, err := mail.Start(ctx, pool, st, mail.Delivery{Transport: transport, MaxAttempts: cfg.MailMaxAttempts,
+		RescueAfter: cfg.MailRescueAfter, Log: log})
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("mail workers: %w", err)
+	}
 	// The bench reads "argon2id <impl>" to be sure which code it measures.
 	fmt.Fprintf(stdout, "Atrium is listening on %s; open %s (GOMAXPROCS=%d, argon2id %s)\n", ln.Addr(), cfg.BaseURL,
 		runtime.GOMAXPROCS(0), hashImpl)
+	if smtp, ok := transport.(*mail.SMTP); ok {
+		fmt.Fprintf(stdout, "Email goes out through %s from %s\n", smtp.Describe(), cfg.MailFrom)
+	} else {
+		fmt.Fprintf(stdout, "Email goes to the development mailbox: %s/dev/mail\n", cfg.BaseURL)
+	}
 	go cleanSessions(ctx, a, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
+		log.Info("shutting down")
 	}
-	log.Info("shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutdown)
+	if ctx.Err() != nil {
+		err = srv.Shutdown(shutdown)
+	}
+	if werr := workers.Stop(shutdown); werr != nil {
+		log.Error("stopping the mail workers", "err", werr)
+	}
+	return err
 }
 
 // cleanSessions deletes expired sessions, failed sign-in attempts that no longer
@@ -239,8 +269,8 @@ they are (the refusal prints it).`
 }
 
 func printLink(stdout io.Writer, inv app.Invited) {
-	if inv.Created {
-		fmt.Fprintf(stdout, "new user %s: send them this one-time link to set a password (valid 72h):\n  %s\n", inv.User.Email, inv.SetPasswordLink)
+	if inv.Emailed {
+		fmt.Fprintf(stdout, "new user %s: a link to set their password was emailed to %s\n", inv.User.Email, inv.User.Email)
 	}
 }
 

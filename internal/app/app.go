@@ -20,11 +20,13 @@ type App struct {
 	mail    *mail.Queue
 	now     func() time.Time
 	baseURL string
+	// devMailbox lets the development mailbox be read (SetDevMailbox).
+	devMailbox bool
 }
 
 // New wires the use cases over a store and a password hasher. baseURL prefixes links.
 func New(s *store.Store, h *auth.Hasher, baseURL string) *App {
-	return &App{store: s, hasher: h, mail: mail.NewQueue(baseURL), now: time.Now, baseURL: baseURL}
+	return &App{store: s, hasher: h, mail: mail.NewQueue(s.Pool, baseURL), now: time.Now, baseURL: baseURL}
 }
 
 // SetClock replaces the clock the use cases read (tests move time with it).

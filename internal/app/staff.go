@@ -7,6 +7,7 @@ import (
 
 	"atrium/internal/auth"
 	"atrium/internal/domain"
+	"atrium/internal/mail"
 	"atrium/internal/policy"
 	"atrium/internal/store"
 )
@@ -94,6 +95,9 @@ type Invited struct {
 	User            domain.User
 	Created         bool
 	SetPasswordLink string
+	// Emailed says the link was emailed to User.Email instead (SetPasswordLink is then
+	// empty): staff never see a link meant for someone else.
+	Emailed bool
 	// Existing, with ErrConfirmExisting, is who the email already belongs to: staff
 	// confirm before making that user an owner.
 	Existing *domain.UserFacts
@@ -116,7 +120,8 @@ func (actor Actor) createdBy() string {
 }
 
 // CreateAccount creates an account in an organisation with its owner (staff only).
-// The owner is found by email or created with a one-time set-password link. Audited.
+// The owner is found by email or created, and then emailed a one-time set-password
+// link in the same transaction. Audited.
 func (a *App) CreateAccount(ctx context.Context, actor Actor, in NewAccountInput) (domain.Account, Invited, error) {
 	var acc domain.Account
 	var inv Invited
@@ -161,13 +166,17 @@ func (a *App) CreateAccount(ctx context.Context, actor Actor, in NewAccountInput
 			}
 			return err
 		}
+		if err := a.emailSetPasswordLink(ctx, tx, &inv, "the account "+name+" of "+o.Name, acc.ID); err != nil {
+			return err
+		}
 		return audit(ctx, tx, actor, "Staff > Accounts > Create > owner "+inv.User.Email, name, acc.ID, o.ID)
 	})
 	return acc, inv, err
 }
 
 // AppointOrganisationOwner makes the user with email an owner of the organisation,
-// creating the user (with a set-password link) when missing (staff only). An email that
+// creating the user when missing and emailing them a set-password link in the same
+// transaction (staff only). An email that
 // already belongs to a user needs confirmUserID to be that user's id: otherwise it
 // answers ErrConfirmExisting with who they are in Invited.Existing. Audited.
 func (a *App) AppointOrganisationOwner(ctx context.Context, actor Actor, orgSlug, email, fullName string, confirmUserID int64) (Invited, error) {
@@ -189,6 +198,9 @@ func (a *App) AppointOrganisationOwner(ctx context.Context, actor Actor, orgSlug
 			return domain.FieldError("email", inv.User.Email+" already owns "+o.Name+".")
 		}
 		if err := tx.AddOrganisationOwner(ctx, o.ID, inv.User.ID); err != nil {
+			return err
+		}
+		if err := a.emailSetPasswordLink(ctx, tx, &inv, "the organisation "+o.Name, 0); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, "Staff > Organisations > Appoint owner > "+inv.User.Email, inv.User.Email, 0, o.ID)
@@ -231,6 +243,28 @@ func (a *App) findOrCreateUser(ctx context.Context, tx *store.Tx, actor Actor, e
 		return Invited{}, err
 	}
 	return Invited{User: u, Created: true, SetPasswordLink: a.baseURL + "/set-password/" + token}, nil
+}
+
+// emailSetPasswordLink queues, in tx, the email that gives a user created by staff their
+// one-time set-password link, as the owner of what (accountID 0 for none), and takes
+// the link out of inv. Users who already existed get nothing.
+func (a *App) emailSetPasswordLink(ctx context.Context, tx *store.Tx, inv *Invited, what string, accountID int64) error {
+	if !inv.Created {
+		return nil
+	}
+	c := mail.Content{
+		Heading: "Welcome to Atrium, " + inv.User.FullName,
+		Paragraphs: []string{"Atrium staff made you the owner of " + what + ".",
+			"Set a password to sign in. The link works once, for 72 hours."},
+		ActionLabel: "Set your password", ActionURL: inv.SetPasswordLink,
+		Facts:  []mail.Fact{{Label: "Email", Value: inv.User.Email}},
+		Footer: "You got this email because someone at Atrium entered your address. If you did not expect it, ignore it: nothing happens until the link is used.",
+	}
+	if _, err := a.mail.Enqueue(ctx, tx, mail.Compose("set_password", inv.User.Email, "Set your Atrium password", accountID, c)); err != nil {
+		return err
+	}
+	inv.SetPasswordLink, inv.Emailed = "", true
+	return nil
 }
 
 // errBadLink answers a set-password link that is unknown or not a token at all.

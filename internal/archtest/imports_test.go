@@ -36,10 +36,14 @@ var allowed = map[string][]string{
 	"internal/pgtest": {"internal/domain", "internal/auth", "internal/store", "migrations"},
 	"cmd/atrium":      {"*"},
 	"cmd/atriumbench": {"*"},
+
+	// mailtest is a real SMTP server for tests; nothing but tests may import it.
+	"internal/mailtest": {},
 }
 
 // testOnly are packages a _test.go file may additionally import.
-var testOnly = []string{"internal/pgtest", "internal/app", "internal/auth", "internal/config", "internal/server", "internal/store"}
+var testOnly = []string{"internal/pgtest", "internal/app", "internal/auth", "internal/config", "internal/server", "internal/store",
+	"internal/mail", "internal/mailtest"}
 
 func TestImportsPointInward(t *testing.T) {
 	root, err := filepath.Abs("../..")

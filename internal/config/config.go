@@ -27,6 +27,25 @@ type Config struct {
 	// are the reverse proxies whose X-Forwarded-For names the client; nobody else's is read.
 	TrustedProxies []netip.Prefix
 	HashImpl       string // ATRIUM_HASH_IMPL, argon2id code: "fork" (default) or "xcrypto"; auth.ParseImpl checks it
+	// MailMaxAttempts (ATRIUM_MAIL_MAX_ATTEMPTS, default 8, at most 100) is how many
+	// times a message is tried before it is listed as failed in the staff console.
+	MailMaxAttempts int
+	// MailRescueAfter (ATRIUM_MAIL_RESCUE_AFTER, default 5m) is how long a delivery may
+	// run before it is taken for dead (its process killed) and retried.
+	MailRescueAfter time.Duration
+}
+
+// DevMailbox reports whether email goes to the development mailbox (/dev/mail): in
+// development, with no SMTP server configured.
+func (c Config) DevMailbox() bool { return c.Dev && c.SMTPURL == "" }
+
+// CheckMailDelivery refuses a server that has no way to deliver email.
+func (c Config) CheckMailDelivery() error {
+	if c.SMTPURL == "" && !c.Dev {
+		return errors.New("no way to deliver email: set SMTP_URL (smtp://user:pass@host:port), " +
+			"or ATRIUM_DEV=1 on a development machine to read email in the development mailbox at /dev/mail")
+	}
+	return nil
 }
 
 // Secure reports whether the app is served over https (cookies get Secure and __Host-).
@@ -43,6 +62,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MailFrom:    or(getenv("ATRIUM_MAIL_FROM"), "Atrium <no-reply@atrium.test>"),
 		SessionLife: 12 * time.Hour,
 		HashWorkers: 2,
+
+		MailMaxAttempts: 8,
+		MailRescueAfter: 5 * time.Minute,
 	}
 	c.Dev, _ = strconv.ParseBool(or(getenv("ATRIUM_DEV"), "false"))
 	if c.DatabaseURL == "" {
@@ -75,6 +97,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
+	if v := getenv("ATRIUM_MAIL_MAX_ATTEMPTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return c, fmt.Errorf("ATRIUM_MAIL_MAX_ATTEMPTS: %q is not a number from 1 to 100", v)
+		}
+		c.MailMaxAttempts = n
+	}
+	if v := getenv("ATRIUM_MAIL_RESCUE_AFTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return c, fmt.Errorf("ATRIUM_MAIL_RESCUE_AFTER: %q is not a duration of at least 1s, like 5m", v)
+		}
+		c.MailRescueAfter = d
 	}
 	if v := getenv("ATRIUM_SECRET_KEY"); v != "" {
 		k, err := hex.DecodeString(v)

@@ -13,7 +13,8 @@ func TestFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || c.Secure() || c.SessionLife != 12*time.Hour || c.HashWorkers != 2 || c.Dev {
+	if c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || c.Secure() || c.SessionLife != 12*time.Hour || c.HashWorkers != 2 || c.Dev ||
+		c.MailMaxAttempts != 8 || c.MailRescueAfter != 5*time.Minute {
 		t.Fatalf("defaults: %+v", c)
 	}
 	c, err = FromEnv(env(map[string]string{"DATABASE_URL": "postgres://x", "ATRIUM_BASE_URL": "https://atrium.example/",
@@ -30,6 +31,8 @@ func TestFromEnv(t *testing.T) {
 		"bad lifetime": {"DATABASE_URL": "x", "ATRIUM_SESSION_LIFETIME": "soon"},
 		"bad workers":  {"DATABASE_URL": "x", "ATRIUM_HASH_WORKERS": "0"},
 		"short key":    {"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": "abcd"},
+		"no attempts":  {"DATABASE_URL": "x", "ATRIUM_MAIL_MAX_ATTEMPTS": "0"},
+		"bad rescue":   {"DATABASE_URL": "x", "ATRIUM_MAIL_RESCUE_AFTER": "10ms"},
 	} {
 		if _, err := FromEnv(env(bad)); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -51,5 +54,30 @@ func TestFromEnv_TrustedProxies(t *testing.T) {
 	}
 	if _, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_TRUSTED_PROXIES": "proxy.example"})); err == nil {
 		t.Fatal("a host name was accepted as a trusted proxy")
+	}
+}
+
+// TestMailDelivery: development without SMTP reads mail in the dev mailbox; SMTP_URL
+// closes it; with neither there is no way to deliver and the server must refuse.
+func TestMailDelivery(t *testing.T) {
+	for _, tc := range []struct {
+		smtp      string
+		dev       bool
+		mailbox   bool
+		deliverOK bool
+	}{
+		{"", true, true, true},
+		{"smtp://mail.test:587", true, false, true},
+		{"smtp://mail.test:587", false, false, true},
+		{"", false, false, false},
+	} {
+		c := Config{SMTPURL: tc.smtp, Dev: tc.dev}
+		if c.DevMailbox() != tc.mailbox || (c.CheckMailDelivery() == nil) != tc.deliverOK {
+			t.Errorf("SMTP_URL=%q ATRIUM_DEV=%t: dev mailbox %t, delivery error %v", tc.smtp, tc.dev, c.DevMailbox(), c.CheckMailDelivery())
+		}
+	}
+	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_MAIL_MAX_ATTEMPTS": "3", "ATRIUM_MAIL_RESCUE_AFTER": "4s"}))
+	if err != nil || c.MailMaxAttempts != 3 || c.MailRescueAfter != 4*time.Second {
+		t.Fatalf("mail settings: %+v %v", c, err)
 	}
 }

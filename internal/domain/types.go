@@ -123,6 +123,10 @@ type OutboundMail struct {
 	LastError string
 	CreatedAt time.Time
 	SentAt    *time.Time
+	// Transport is how a sent message went: "smtp", or "dev" for the development
+	// mailbox ("" until sent). LastAttemptAt is when delivery was last tried.
+	Transport     string
+	LastAttemptAt *time.Time
 }
 
 // SessionStart is a signed-in session being started (or renewed): until when it lasts

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,8 @@ import (
 	"atrium/internal/auth"
 	"atrium/internal/config"
 	"atrium/internal/domain"
+	"atrium/internal/mail"
+	"atrium/internal/mailtest"
 	"atrium/internal/pgtest"
 	"atrium/internal/server"
 	"atrium/internal/store"
@@ -54,22 +57,43 @@ func (w *writeCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.T
 func (w *writeCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // newEnv starts a server over a fresh database. Its log is discarded, or written at
-// every level to logTo when given.
+// every level to logTo when given. No mail workers run: messages stay queued in the
+// outbox (newEnvWith runs them).
 func newEnv(t testing.TB, logTo ...io.Writer) *env {
 	t.Helper()
+	return newEnvWith(t, envOptions{logTo: logTo})
+}
+
+// envOptions say what newEnvWith starts besides the server.
+type envOptions struct {
+	logTo []io.Writer
+	// smtp, when set, runs mail workers in the test server that deliver to it.
+	smtp *mailtest.Server
+	// dev turns development mode on: without smtp, mail workers deliver to the
+	// development mailbox and /dev/mail exists.
+	dev bool
+	// mailAttempts is each delivery job's number of attempts (default 3); retries wait
+	// mail.Backoff(5ms, attempt).
+	mailAttempts int
+}
+
+// newEnvWith starts a server over a fresh database, with the options.
+func newEnvWith(t testing.TB, opts envOptions) *env {
+	t.Helper()
 	_, dbURL := pgtest.New(t)
-	return serveEnv(t, dbURL, logTo...)
+	return serveEnv(t, dbURL, opts)
 }
 
 // twin is a second server, with its own pool and hasher, over e's database: another
 // instance of a deployment.
 func (e *env) twin() *env {
 	e.t.Helper()
-	return serveEnv(e.t, e.dbURL)
+	return serveEnv(e.t, e.dbURL, envOptions{})
 }
 
-func serveEnv(t testing.TB, dbURL string, logTo ...io.Writer) *env {
+func serveEnv(t testing.TB, dbURL string, opts envOptions) *env {
 	t.Helper()
+	logTo := opts.logTo
 	pcfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -86,12 +110,19 @@ func serveEnv(t testing.TB, dbURL string, logTo ...io.Writer) *env {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	cfg := config.Config{DatabaseURL: dbURL, BaseURL: base, SessionLife: 12 * time.Hour, HashWorkers: 2}
+	cfg := config.Config{DatabaseURL: dbURL, BaseURL: base, SessionLife: 12 * time.Hour, HashWorkers: 2, Dev: opts.dev}
 	st := store.New(pool)
 	a := app.New(st, auth.NewHasher(pgtest.FastParams, 2), base)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if len(logTo) > 0 {
 		log = slog.New(slog.NewTextHandler(io.MultiWriter(logTo...), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if opts.smtp != nil {
+		cfg.SMTPURL = opts.smtp.URL()
+	}
+	a.SetDevMailbox(cfg.DevMailbox())
+	if opts.smtp != nil || opts.dev {
+		startMailWorkers(t, pool, st, cfg, opts, log)
 	}
 	srv, h := server.New(a, cfg, log, func() (bool, error) { return store.Pending(context.Background(), pool) })
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
@@ -103,6 +134,77 @@ func serveEnv(t testing.TB, dbURL string, logTo ...io.Writer) *env {
 	})
 	return &env{t: t, URL: base, Store: st, App: a, Server: srv, writes: wc, dbURL: dbURL}
 }
+
+// startMailWorkers runs delivery workers for the test server until the test ends.
+func startMailWorkers(t testing.TB, pool *pgxpool.Pool, st *store.Store, cfg config.Config, opts envOptions, log *slog.Logger) {
+	t.Helper()
+	transport, err := mail.TransportFor(cfg.SMTPURL, "Atrium <no-reply@atrium.test>", cfg.Dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if smtp, ok := transport.(*mail.SMTP); ok {
+		smtp.TLSConfig = opts.smtp.ClientTLS()
+		smtp.Timeout = 10 * time.Second
+	}
+	attempts := opts.mailAttempts
+	if attempts == 0 {
+		attempts = 3
+	}
+	workers, err := mail.Start(context.Background(), pool, st, mail.Delivery{Transport: transport, MaxAttempts: attempts,
+		RetryBase: 5 * time.Millisecond, RescueAfter: 10 * time.Second, Poll: 50 * time.Millisecond, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = workers.Stop(ctx)
+	})
+}
+
+// waitMail waits until the outbox message to addr has status (sent or failed) and
+// returns it; the test fails after timeout.
+func (e *env) waitMail(to, status string, timeout time.Duration) domain.OutboundMail {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var id int64
+		var got string
+		err := e.Store.Pool.QueryRow(context.Background(), `SELECT id, status FROM mail_outbox WHERE to_address = $1 ORDER BY id DESC LIMIT 1`, to).Scan(&id, &got)
+		if err == nil && got == status {
+			var m domain.OutboundMail
+			err = e.Store.Pool.QueryRow(context.Background(), `SELECT message_id, subject, text_body, attempts, last_error, transport
+				FROM mail_outbox WHERE id = $1`, id).Scan(&m.MessageID, &m.Subject, &m.Text, &m.Attempts, &m.LastError, &m.Transport)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			m.ID, m.To, m.Status = id, to, got
+			return m
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no %s email to %s within %s (last status %q, %v)", status, to, timeout, got, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// outboxLink returns the set-password link in the newest message to addr in the
+// outbox (delivered or not), as a path.
+func (e *env) outboxLink(to string) string {
+	e.t.Helper()
+	var text string
+	if err := e.Store.Pool.QueryRow(context.Background(), `SELECT text_body FROM mail_outbox WHERE to_address = $1 ORDER BY id DESC LIMIT 1`,
+		to).Scan(&text); err != nil {
+		e.t.Fatalf("no message to %s in the outbox: %v", to, err)
+	}
+	link := setPasswordPath.FindString(text)
+	if link == "" {
+		e.t.Fatalf("the message to %s has no set-password link:\n%s", to, text)
+	}
+	return link
+}
+
+var setPasswordPath = regexp.MustCompile(`/set-password/[A-Za-z0-9_-]{43}`)
 
 // client is a browser-like HTTP client with a cookie jar that does not follow redirects.
 type client struct {

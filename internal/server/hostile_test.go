@@ -292,6 +292,11 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 		"POST /staff/users/sessions/end": {setup: func() hostileCall {
 			return hostileCall{c: staff, form: url.Values{"email": {newUser().Email}}}
 		}},
+		"POST /staff/mail/{id}/retry": {setup: func() hostileCall {
+			id := insert(`INSERT INTO mail_outbox (message_id, kind, to_address, subject, text_body, html_body, status, attempts, last_error)
+				VALUES ($1, 'test', 'x@a.test', 'Hostile mail', 't', '<p>h</p>', 'failed', 8, 'refused') RETURNING id`, "<"+pgtest.Unique("hostile")+"@a.test>")
+			return hostileCall{c: staff, params: map[string]string{"id": ids(id)}, form: url.Values{}}
+		}},
 		"POST /staff/unlock-signin": {setup: func() hostileCall {
 			return hostileCall{c: staff, form: url.Values{"unlock_email": {w.Viewer.Email}}}
 		}},

@@ -99,7 +99,7 @@ func TestDatabaseOutage_503WithRetryAfterThenBack(t *testing.T) {
 	}
 	link := newDBLink(t, u.Host)
 	u.Host = link.addr
-	e := serveEnv(t, u.String())
+	e := serveEnv(t, u.String(), envOptions{})
 	w := e.world()
 	c := e.client()
 	c.login(w.Viewer.Email, pgtest.Password)

@@ -34,6 +34,14 @@ func (s *Server) routes() http.Handler {
 	t.handle(r, "", "GET", "/set-password/{token}", pub, s.setPasswordShow)
 	t.handle(r, "", "POST", "/set-password/{token}", pub, s.setPassword)
 
+	// The development mailbox exists only in development without SMTP: anywhere else
+	// its links would be live ones meant for other people.
+	if s.cfg.DevMailbox() {
+		t.handle(r, "", "GET", "/dev/mail", pub, s.devMailList)
+		t.handle(r, "", "GET", "/dev/mail/{id}", pub, s.devMailShow)
+		t.handle(r, "", "GET", "/dev/mail/{id}/html", pub, s.devMailHTML)
+	}
+
 	// Signed in, outside any account.
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireUser)
@@ -81,6 +89,7 @@ func (s *Server) routes() http.Handler {
 		t.handle(r, "", "POST", "/staff/users/sessions/end", staff, s.staffUserEndSessions)
 		t.handle(r, "", "POST", "/staff/accounts/{account}/plan", staff, s.staffSetPlan)
 		t.handle(r, "", "POST", "/staff/accounts/{account}/reopen", staff, s.staffReopen)
+		t.handle(r, "", "POST", "/staff/mail/{id}/retry", staff, s.staffRetryMail)
 	})
 
 	// Inside an account: /a/{account}/…, membership checked on every request.

@@ -56,13 +56,14 @@ type matrixObjects struct {
 	role, campaign, list int64       // of account A1
 	session              int64       // another session of the caller
 	token                string      // of a valid set-password link
+	mail                 int64       // a failed outbox message
 	accountSlug, orgSlug string
 }
 
 func (o matrixObjects) path(pattern string) string {
 	return strings.NewReplacer("{account}", o.accountSlug, "{org}", o.orgSlug, "{user}", fmt.Sprint(o.target.ID),
 		"{role}", fmt.Sprint(o.role), "{campaign}", fmt.Sprint(o.campaign), "{list}", fmt.Sprint(o.list),
-		"{session}", fmt.Sprint(o.session), "{token}", o.token).Replace(pattern)
+		"{session}", fmt.Sprint(o.session), "{token}", o.token, "{id}", fmt.Sprint(o.mail)).Replace(pattern)
 }
 
 // TestRouteMatrix walks every registered route and calls it as each predefined role,
@@ -107,6 +108,8 @@ func TestRouteMatrix(t *testing.T) {
 		must(e.Store.Pool.QueryRow(ctx, `INSERT INTO roles (account_id, name) VALUES ($1, $2) RETURNING id`, w.AccA1.ID, pgtest.Unique("Matrix role")).Scan(&o.role))
 		must(e.Store.Pool.QueryRow(ctx, `INSERT INTO campaigns (account_id, name) VALUES ($1, $2) RETURNING id`, w.AccA1.ID, pgtest.Unique("Matrix campaign")).Scan(&o.campaign))
 		must(e.Store.Pool.QueryRow(ctx, `INSERT INTO lists (account_id, name) VALUES ($1, $2) RETURNING id`, w.AccA1.ID, pgtest.Unique("Matrix list")).Scan(&o.list))
+		must(e.Store.Pool.QueryRow(ctx, `INSERT INTO mail_outbox (message_id, kind, to_address, subject, text_body, html_body, status, attempts, last_error)
+			VALUES ($1, 'test', 'x@a.test', 'Matrix mail', 't', '<p>h</p>', 'failed', 8, 'refused') RETURNING id`, "<"+pgtest.Unique("matrix")+"@a.test>").Scan(&o.mail))
 		if caller.ID != 0 {
 			other := e.client()
 			other.login(caller.Email, pgtest.Password)

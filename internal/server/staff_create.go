@@ -41,10 +41,7 @@ func (s *Server) staffCreateAccount(w http.ResponseWriter, r *http.Request) {
 		s.renderStaff(w, r, http.StatusOK, p)
 		return
 	}
-	if err == nil {
-		s.handOverLink(r, inv)
-	}
-	s.staffResult(w, r, err, form, "Account "+acc.Name+" created, owned by "+inv.User.Email+".")
+	s.staffResult(w, r, err, form, "Account "+acc.Name+" created, owned by "+inv.User.Email+"."+emailedNote(inv))
 }
 
 // staffAppointOwner makes a user an organisation owner (created when missing).
@@ -61,10 +58,7 @@ func (s *Server) staffAppointOwner(w http.ResponseWriter, r *http.Request) {
 		s.renderStaff(w, r, http.StatusOK, p)
 		return
 	}
-	if err == nil {
-		s.handOverLink(r, inv)
-	}
-	s.staffResult(w, r, err, form, inv.User.Email+" is now an owner of the organisation.")
+	s.staffResult(w, r, err, form, inv.User.Email+" is now an owner of the organisation."+emailedNote(inv))
 }
 
 // staffUnlockSignIn forgets an email's failed password attempts.
@@ -75,10 +69,11 @@ func (s *Server) staffUnlockSignIn(w http.ResponseWriter, r *http.Request) {
 	}, "Password sign-in unlocked for "+app.NormaliseEmail(r.PostFormValue("unlock_email"))+".")
 }
 
-// handOverLink keeps a new user's one-time set-password link for the next console view.
-func (s *Server) handOverLink(r *http.Request, inv app.Invited) {
-	if inv.Created {
-		s.sessions.Put(r.Context(), "staff_link", inv.SetPasswordLink)
-		s.sessions.Put(r.Context(), "staff_link_email", inv.User.Email)
+// emailedNote tells staff that a new user was emailed their set-password link; staff
+// never see the link itself.
+func emailedNote(inv app.Invited) string {
+	if !inv.Emailed {
+		return ""
 	}
+	return " A link to set their password was emailed to " + inv.User.Email + "."
 }

@@ -9,9 +9,7 @@ import (
 
 // staffShow renders the staff console.
 func (s *Server) staffShow(w http.ResponseWriter, r *http.Request) {
-	s.renderStaff(w, r, http.StatusOK, pages.StaffProps{Link: s.sessions.PopString(r.Context(), "staff_link"),
-		LinkEmail:     s.sessions.PopString(r.Context(), "staff_link_email"),
-		CreateAccount: pages.StaffForm{Values: map[string]string{"account_seats": "25"}}})
+	s.renderStaff(w, r, http.StatusOK, pages.StaffProps{CreateAccount: pages.StaffForm{Values: map[string]string{"account_seats": "25"}}})
 }
 
 func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, status int, p pages.StaffProps) {
@@ -22,6 +20,10 @@ func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, status int,
 	}
 	for _, v := range views {
 		p.Organisations = append(p.Organisations, pages.StaffOrg{Organisation: v.Organisation, Accounts: v.Accounts, OwnerCount: v.OwnerCount})
+	}
+	if p.FailedMail, err = s.app.FailedMail(r.Context(), actor(r)); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if p.Shell, err = s.shell(r.Context(), r, "Staff console", currentUser(r), nil); err != nil {
 		s.fail(w, r, err)

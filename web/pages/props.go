@@ -79,9 +79,8 @@ type StaffProps struct {
 	CreateAccount StaffForm
 	AppointOwner  StaffForm
 	UnlockSignIn  StaffForm
-	// Link is a one-time set-password link to hand to a newly created user.
-	Link      string
-	LinkEmail string
+	// FailedMail is the email whose delivery failed for good, newest first.
+	FailedMail []domain.OutboundMail
 	// PlanError is the message of a refused plan change or reopening of PlanAccount.
 	PlanError   string
 	PlanAccount string

@@ -1,0 +1,115 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"atrium/internal/store"
+)
+
+// Delivery says how the workers deliver the outbox.
+type Delivery struct {
+	// Transport hands messages over (TransportFor chooses it).
+	Transport Transport
+	// MaxAttempts is how many attempts one delivery job makes before the message is
+	// failed (1 to 100; default 8). Staff's retry starts a new job.
+	MaxAttempts int
+	// RescueAfter is how long a delivery may run before the job queue's leader takes its
+	// process for dead and retries it (default 5 minutes). One attempt gets at most half
+	// of it, and at most a minute.
+	RescueAfter time.Duration
+	// RetryBase scales the wait between attempts (Backoff; default 1 s).
+	RetryBase time.Duration
+	// Workers is how many messages this process sends at once (default 4).
+	Workers int
+	// Poll is how often idle workers look for new jobs (default 1 s).
+	Poll time.Duration
+	// Log receives the workers' and the job queue's messages.
+	Log *slog.Logger
+}
+
+// Defaults of Delivery.
+const (
+	DefaultMaxAttempts = 8
+	DefaultRescueAfter = 5 * time.Minute
+)
+
+// Workers deliver the outbox in the background until stopped.
+type Workers struct {
+	client *river.Client[pgx.Tx]
+}
+
+// Start starts the delivery workers over pool. The job queue's maintenance (rescuing
+// jobs whose process died, scheduling retries, pruning old jobs) runs in the one
+// process elected leader among all that run workers on the database.
+func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, d Delivery) (*Workers, error) {
+	if d.Transport == nil {
+		return nil, ErrNoTransport
+	}
+	if d.MaxAttempts == 0 {
+		d.MaxAttempts = DefaultMaxAttempts
+	}
+	if d.MaxAttempts < 1 || d.MaxAttempts > jobAttemptCeiling {
+		return nil, errors.New("mail: MaxAttempts must be between 1 and 100")
+	}
+	if d.RescueAfter <= 0 {
+		d.RescueAfter = DefaultRescueAfter
+	}
+	if d.RetryBase <= 0 {
+		d.RetryBase = time.Second
+	}
+	if d.Workers <= 0 {
+		d.Workers = 4
+	}
+	if d.Poll <= 0 {
+		d.Poll = time.Second
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &sendWorker{store: st, transport: d.Transport, maxAttempts: d.MaxAttempts,
+		retryBase: d.RetryBase, log: d.Log}); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:               map[string]river.QueueConfig{queueName: {MaxWorkers: d.Workers}},
+		Workers:              workers,
+		JobTimeout:           min(time.Minute, d.RescueAfter/2),
+		RescueStuckJobsAfter: d.RescueAfter,
+		MaxAttempts:          jobAttemptCeiling,
+		Logger:               d.Log,
+		// Polling (new jobs within a second) holds no pool connection for LISTEN, so
+		// the workers take nothing from the requests' share of the pool while idle.
+		PollOnly:          true,
+		FetchPollInterval: d.Poll,
+		FetchCooldown:     min(d.Poll, 100*time.Millisecond),
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The workers live until Stop, not until the caller's context ends.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, err
+	}
+	return &Workers{client: client}, nil
+}
+
+// Stop lets running deliveries finish until ctx ends, then cancels them (a cancelled
+// delivery is retried later, by this or another process).
+func (w *Workers) Stop(ctx context.Context) error {
+	err := w.client.Stop(ctx)
+	if err != nil && ctx.Err() != nil {
+		hard, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return w.client.StopAndCancel(hard)
+	}
+	return err
+}
