@@ -119,7 +119,7 @@ func loadDemo(ctx context.Context, a *app.App, stdout io.Writer) error {
 // gracefully: requests drain, and running deliveries get the rest of the 20 s.
 func serve(ctx context.Context, cfg config.Config, a *app.App, hashImpl auth.Impl, st *store.Store, transport mail.Transport, log *slog.Logger, stdout io.Writer) error {
 	pool := st.Pool
-	_, handler := server.New(a, cfg, log, func() (bool, error) { return store.Pending(context.Background(), pool) })
+	web, handler := server.New(a, cfg, log, func() (bool, error) { return store.Pending(context.Background(), pool) })
 	srv := &http.Server{Addr: cfg.Addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -141,8 +141,21 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, hashImpl auth.Imp
 		fmt.Fprintf(stdout, "Email goes to the development mailbox: %s/dev/mail\n", cfg.BaseURL)
 	}
 	go cleanSessions(ctx, a, log)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var metricsSrv *http.Server
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("ATRIUM_METRICS_ADDR: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", web.MetricsHandler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- metricsSrv.Serve(mln) }()
+		fmt.Fprintf(stdout, "Metrics are served on http://%s/metrics\n", mln.Addr())
+	}
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
@@ -152,6 +165,9 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, hashImpl auth.Imp
 	defer cancel()
 	if ctx.Err() != nil {
 		err = srv.Shutdown(shutdown)
+	}
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutdown)
 	}
 	if werr := workers.Stop(shutdown); werr != nil {
 		log.Error("stopping the mail workers", "err", werr)

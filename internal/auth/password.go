@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	xargon2 "golang.org/x/crypto/argon2"
 
@@ -75,7 +76,13 @@ type Hasher struct {
 	// inside, when set, is told of each hash entering (+1) and leaving (-1) the
 	// bounded section; tests use it to watch the bound hold.
 	inside func(delta int)
+	// waited, when set, is told how long each hash queued for its turn.
+	waited func(time.Duration)
 }
+
+// ObserveWait has fn told how long each hash waits for its turn (metrics). Call it
+// before the Hasher is used.
+func (h *Hasher) ObserveWait(fn func(time.Duration)) { h.waited = fn }
 
 // NewHasher returns a Hasher running at most concurrency hashes at once with ImplFork.
 func NewHasher(p Params, concurrency int) *Hasher {
@@ -175,12 +182,16 @@ func (h *Hasher) verify(ctx context.Context, password, encoded string) (bool, er
 
 func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Params) ([]byte, error) {
 	var m *argon2.Memory
+	queued := time.Now()
 	select {
 	case m = <-h.mem:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 	defer func() { h.mem <- m }()
+	if h.waited != nil {
+		h.waited(time.Since(queued))
+	}
 	h.count.Add(1)
 	if h.inside != nil {
 		h.inside(1)

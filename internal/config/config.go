@@ -26,7 +26,10 @@ type Config struct {
 	// TrustedProxies (ATRIUM_TRUSTED_PROXIES: addresses or CIDR ranges, comma-separated)
 	// are the reverse proxies whose X-Forwarded-For names the client; nobody else's is read.
 	TrustedProxies []netip.Prefix
-	HashImpl       string // ATRIUM_HASH_IMPL, argon2id code: "fork" (default) or "xcrypto"; auth.ParseImpl checks it
+	// MetricsAddr (ATRIUM_METRICS_ADDR, e.g. 127.0.0.1:9090) is where /metrics is served,
+	// apart from the public listener; empty: no metrics.
+	MetricsAddr string
+	HashImpl    string // ATRIUM_HASH_IMPL, argon2id code: "fork" (default) or "xcrypto"; auth.ParseImpl checks it
 	// MailMaxAttempts (ATRIUM_MAIL_MAX_ATTEMPTS, default 8, at most 100) is how many
 	// times a message is tried before it is listed as failed in the staff console.
 	MailMaxAttempts int
@@ -60,6 +63,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SMTPURL:     getenv("SMTP_URL"),
 		HashImpl:    getenv("ATRIUM_HASH_IMPL"),
 		MailFrom:    or(getenv("ATRIUM_MAIL_FROM"), "Atrium <no-reply@atrium.test>"),
+		MetricsAddr: getenv("ATRIUM_METRICS_ADDR"),
 		SessionLife: 12 * time.Hour,
 		HashWorkers: 2,
 

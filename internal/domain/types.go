@@ -136,3 +136,10 @@ type SessionStart struct {
 	IP        string
 	UserAgent string
 }
+
+// PoolStats describes the database connection pool, for operations metrics.
+type PoolStats struct {
+	Max, Total, Idle, Acquired int32
+	Acquires, EmptyAcquires    int64
+	AcquireWait                time.Duration
+}

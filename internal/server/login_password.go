@@ -33,6 +33,7 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 	u, err := s.app.PasswordSignIn(r.Context(), raw, r.PostFormValue("password"), clientIP(r))
 	if err != nil {
 		var e *domain.Error
+		s.countSignIn(signInOutcome(err))
 		switch domain.ErrorCode(err) {
 		case domain.EINVALID:
 			if errors.As(err, &e) && e.Field == "email" {
@@ -57,9 +58,11 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.signIn(r, u, app.MethodPassword); err != nil {
+		s.countSignIn(signInError)
 		s.fail(w, r, err)
 		return
 	}
+	s.countSignIn(signInOK)
 	s.clearLoginEmail(w)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -65,8 +65,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 					http.Error(sw, "Something went wrong on our side.", http.StatusInternalServerError)
 				}
 			}
+			took := time.Since(start)
+			s.metrics.observeRequest(r, sw.status, took)
 			s.log.Info("request", "request_id", id, "method", r.Method, "path", redactPath(r.URL.Path),
-				"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", clientIP(r))
+				"status", sw.status, "duration_ms", float64(took.Microseconds())/1000, "ip", clientIP(r))
 		}()
 		ip := clientAddress(r, s.cfg.TrustedProxies)
 		r = r.WithContext(context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyClientIP, ip))

@@ -23,11 +23,13 @@ type Server struct {
 	cfg      config.Config
 	pending  func() (bool, error)
 	guards   *routeTable
+	metrics  *metrics
 }
 
 // New builds the HTTP handler. readiness reports whether migrations are still pending.
 func New(a *app.App, cfg config.Config, log *slog.Logger, readiness func() (bool, error)) (*Server, http.Handler) {
 	s := &Server{app: a, cfg: cfg, log: log, pending: readiness}
+	s.metrics = s.newMetrics()
 	s.sessions = NewSessionManager(a.SessionRows(), cfg)
 	// A session that cannot be loaded or saved: 503 with Retry-After while the database
 	// is unreachable (the request may be retried as is), 500 otherwise.

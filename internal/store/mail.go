@@ -107,3 +107,19 @@ func (q Q) DevMailbox(ctx context.Context, limit, offset int) ([]domain.Outbound
 func (q Q) DevMail(ctx context.Context, id int64) (domain.OutboundMail, error) {
 	return scanMail(q.db.QueryRow(ctx, `SELECT `+mailColumns+` FROM mail_outbox WHERE id = $1 AND transport = 'dev'`, id))
 }
+
+// MailQueueCounts returns how many delivery jobs wait or run (river's job table, by its
+// state index) and how many messages have failed for good (the failed-rows index).
+func (q Q) MailQueueCounts(ctx context.Context) (pending, failed int64, err error) {
+	err = q.db.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM river_job WHERE state IN ('available', 'pending', 'retryable', 'running', 'scheduled')),
+		(SELECT count(*) FROM mail_outbox WHERE status = 'failed')`).Scan(&pending, &failed)
+	return pending, failed, mapErr(err)
+}
+
+// PoolStats reads the pool's statistics (no query).
+func (s *Store) PoolStats() domain.PoolStats {
+	st := s.Pool.Stat()
+	return domain.PoolStats{Max: st.MaxConns(), Total: st.TotalConns(), Idle: st.IdleConns(), Acquired: st.AcquiredConns(),
+		Acquires: st.AcquireCount(), EmptyAcquires: st.EmptyAcquireCount(), AcquireWait: st.AcquireDuration()}
+}
