@@ -70,6 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	st := store.New(pool)
 	a := app.New(st, auth.NewHasher(auth.DefaultParams, cfg.HashWorkers), cfg.BaseURL)
+	a.SetInvitationTTL(cfg.InvitationTTL)
 	switch args[0] {
 	case "migrate":
 		fmt.Fprintln(stdout, "migrations applied")
@@ -123,8 +124,9 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, pool *pgxpool.Poo
 	return srv.Shutdown(shutdown)
 }
 
-// cleanSessions deletes expired sessions, and failed sign-in attempts that no longer
-// throttle anything, periodically until ctx ends.
+// cleanSessions deletes expired sessions and failed sign-in attempts that no longer
+// throttle anything, and expires overdue invitations (freeing their seats),
+// periodically until ctx ends.
 func cleanSessions(ctx context.Context, a *app.App, log *slog.Logger) {
 	t := time.NewTicker(server.SessionCleanupInterval)
 	defer t.Stop()
@@ -138,6 +140,9 @@ func cleanSessions(ctx context.Context, a *app.App, log *slog.Logger) {
 			}
 			if _, err := a.DeleteStaleLoginFailures(ctx); err != nil && ctx.Err() == nil {
 				log.Error("sign-in attempts cleanup", "err", err)
+			}
+			if _, err := a.SweepInvitations(ctx); err != nil && ctx.Err() == nil {
+				log.Error("invitation expiry", "err", err)
 			}
 		}
 	}

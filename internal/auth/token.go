@@ -22,3 +22,22 @@ func HashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
 }
+
+// TokenLen is the length of every token NewToken makes.
+const TokenLen = 43
+
+// WellFormedToken reports whether token could have come from NewToken: TokenLen
+// characters of the URL-safe base64 alphabet. Callers refuse anything else before
+// looking it up.
+func WellFormedToken(token string) bool {
+	if len(token) != TokenLen {
+		return false
+	}
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

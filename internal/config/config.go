@@ -22,6 +22,9 @@ type Config struct {
 	Dev         bool          // ATRIUM_DEV: demo data and dev mailbox
 	SessionLife time.Duration // ATRIUM_SESSION_LIFETIME, absolute session lifetime, default 12h
 	HashWorkers int           // ATRIUM_HASH_WORKERS, concurrent password hashes, default 2
+	// InvitationTTL is how long an invitation link works: ATRIUM_INVITATION_TTL,
+	// default 168h (7 days), at most 720h (30 days).
+	InvitationTTL time.Duration
 }
 
 // Secure reports whether the app is served over https (cookies get Secure and __Host-).
@@ -30,13 +33,14 @@ func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") 
 // FromEnv builds a Config from getenv.
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		DatabaseURL: getenv("DATABASE_URL"),
-		Addr:        or(getenv("ATRIUM_ADDR"), ":8080"),
-		BaseURL:     strings.TrimSuffix(or(getenv("ATRIUM_BASE_URL"), "http://localhost:8080"), "/"),
-		SMTPURL:     getenv("SMTP_URL"),
-		MailFrom:    or(getenv("ATRIUM_MAIL_FROM"), "Atrium <no-reply@atrium.test>"),
-		SessionLife: 12 * time.Hour,
-		HashWorkers: 2,
+		DatabaseURL:   getenv("DATABASE_URL"),
+		Addr:          or(getenv("ATRIUM_ADDR"), ":8080"),
+		BaseURL:       strings.TrimSuffix(or(getenv("ATRIUM_BASE_URL"), "http://localhost:8080"), "/"),
+		SMTPURL:       getenv("SMTP_URL"),
+		MailFrom:      or(getenv("ATRIUM_MAIL_FROM"), "Atrium <no-reply@atrium.test>"),
+		SessionLife:   12 * time.Hour,
+		HashWorkers:   2,
+		InvitationTTL: 7 * 24 * time.Hour,
 	}
 	c.Dev, _ = strconv.ParseBool(or(getenv("ATRIUM_DEV"), "false"))
 	if c.DatabaseURL == "" {
@@ -48,6 +52,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("ATRIUM_SESSION_LIFETIME: %q is not a duration like 12h", v)
 		}
 		c.SessionLife = d
+	}
+	if v := getenv("ATRIUM_INVITATION_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Hour || d > 30*24*time.Hour {
+			return c, fmt.Errorf("ATRIUM_INVITATION_TTL: %q is not a duration between 1h and 720h, like 168h", v)
+		}
+		c.InvitationTTL = d
 	}
 	if v := getenv("ATRIUM_HASH_WORKERS"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -19,8 +19,8 @@ func (s *Server) loginPasswordShow(w http.ResponseWriter, r *http.Request) {
 }
 
 // loginPassword checks the email and password of the password step's form. Success
-// renews the session token and lands the user; failure says only that the email and
-// password do not match.
+// renews the session token and lands the user (or takes them to the page that sent
+// them to sign in); failure says only that the email and password do not match.
 func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 	email := app.NormaliseEmail(r.PostFormValue("email"))
 	if email == "" {
@@ -45,10 +45,5 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if err := s.signIn(r, u, "password", "Password"); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.clearLoginEmail(w)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	s.completeSignIn(w, r, u, "password", "Password", loginNext(r))
 }
