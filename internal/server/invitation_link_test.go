@@ -202,12 +202,16 @@ func TestInvitationLinks_EachEndSaysSo(t *testing.T) {
 	if res, _ := admin.post(invitationAction(w.AccA1, id, "revoke"), url.Values{}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("revoke: %d", res.StatusCode)
 	}
-	e.exec(`UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'expired@example.com'`)
 	if res, _ := e.client().post(links["declined"]+"/decline", url.Values{}); res.StatusCode != http.StatusOK {
 		t.Fatalf("decline: %d", res.StatusCode)
 	}
 	if res, _ := acceptAsNew(e.client(), links["used"], "Used", "a long enough passphrase"); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("accept: %d", res.StatusCode)
+	}
+	// Past its expiry, a link says so at once, before anything has marked it expired.
+	e.exec(`UPDATE invitations SET expires_at = now() - interval '1 second' WHERE email = 'expired@example.com'`)
+	if res, body := e.client().get(links["expired"]); res.StatusCode != http.StatusGone || !strings.Contains(body, "This invitation has expired") {
+		t.Fatalf("a link past its expiry: %d, want 410", res.StatusCode)
 	}
 	for k, want := range map[string]string{"revoked": "This invitation was withdrawn", "expired": "This invitation has expired",
 		"declined": "This invitation was declined", "used": "This invitation has already been used"} {
