@@ -193,7 +193,7 @@ func notYetMember(ctx context.Context, tx *store.Tx, acc domain.Account, email s
 // names who sends it again when that is not the inviter. It returns the invitation.
 func (a *App) sendInvitation(ctx context.Context, tx *store.Tx, accountID, id int64, resentBy string) (domain.Invitation, error) {
 	token, hash := auth.NewToken()
-	if err := tx.SetInvitationToken(ctx, id, hash, a.now()); err != nil {
+	if err := tx.SetInvitationToken(ctx, accountID, id, hash, a.now()); err != nil {
 		return domain.Invitation{}, err
 	}
 	inv, err := tx.Invitation(ctx, accountID, id)

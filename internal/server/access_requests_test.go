@@ -261,3 +261,58 @@ func TestGrant_EmailsTheUserGivenAccess(t *testing.T) {
 		t.Fatalf("%d access messages, want 1", n)
 	}
 }
+
+// TestRequestAccess_ApproverStaysWithinTheirReach: a team lead who manages members but
+// holds less than an Editor is offered only roles within their own reach, and a forged
+// approval with a stronger role is refused and changes nothing.
+func TestRequestAccess_ApproverStaysWithinTheirReach(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	ctx := t.Context()
+	customRole := func(name string, perms ...string) int64 {
+		var id int64
+		if err := e.Store.Pool.QueryRow(ctx, `INSERT INTO roles (account_id, name) VALUES ($1, $2) RETURNING id`, w.AccA1.ID, name).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range perms {
+			e.exec(`INSERT INTO role_permissions (role_id, permission) VALUES ($1, $2)`, id, p)
+		}
+		return id
+	}
+	viewerPerms := []string{"account.view", "campaigns.view", "lists.view", "reports.view"}
+	lead := customRole("Team lead", append(viewerPerms, "members.view", "members.manage", "campaigns.edit")...)
+	writer := customRole("Campaign writer", append(viewerPerms, "campaigns.edit")...)
+	leadUser := pgtest.MustUser(t, e.Store, pgtest.Unique("lead")+"@a.test")
+	pgtest.MustGrant(t, e.Store, w.AccA1, leadUser, lead)
+
+	viewer := e.client()
+	viewer.login(w.Viewer.Email, pgtest.Password)
+	if res, _ := viewer.post("/a/"+w.AccA1.Slug+"/access-requests", url.Values{"permission": {"campaigns.edit"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("request: %d", res.StatusCode)
+	}
+	if n := mailCount(t, e, leadUser.Email, "access_request"); n != 1 {
+		t.Fatalf("the team lead, who may grant it, got %d messages", n)
+	}
+	lc := e.client()
+	lc.login(leadUser.Email, pgtest.Password)
+	_, body := lc.get(membersPath(w.AccA1))
+	section := body[strings.Index(body, `id="access-requests"`):]
+	section = section[:strings.Index(section, "</section>")]
+	if !strings.Contains(section, ">Campaign writer</option>") || strings.Contains(section, ">Editor</option>") || strings.Contains(section, ">Administrator</option>") {
+		t.Fatal("the team lead is offered roles beyond their own, or not the one within it")
+	}
+	id, _ := requestRow(t, e, w.AccA1.ID, w.Viewer.ID)
+	res, body := lc.post(requestPath(w.AccA1, id, "approve"), url.Values{"role": {fmt.Sprint(domain.AdministratorRoleID)}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "You cannot grant Administrator") {
+		t.Fatalf("forged approval with Administrator: %d", res.StatusCode)
+	}
+	if _, role := ouMemberStatus(t, e, w.AccA1.ID, w.Viewer.ID); role != domain.ViewerRoleID {
+		t.Fatal("the forged approval changed the role")
+	}
+	if res, _ := lc.post(requestPath(w.AccA1, id, "approve"), url.Values{"role": {fmt.Sprint(writer)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approval within reach: %d", res.StatusCode)
+	}
+	if _, role := ouMemberStatus(t, e, w.AccA1.ID, w.Viewer.ID); role != writer {
+		t.Fatal("the approval did not give the chosen role")
+	}
+}

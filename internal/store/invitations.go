@@ -61,16 +61,24 @@ func (q Q) InsertInvitation(ctx context.Context, n NewInvitation) (int64, error)
 	return id, mapErr(err)
 }
 
-// SetInvitationToken makes hash the one working link of the invitation: the link it
-// had before is marked replaced and stops working.
-func (q Q) SetInvitationToken(ctx context.Context, invitationID int64, hash []byte, at time.Time) error {
-	if _, err := q.db.Exec(ctx, `UPDATE invitation_tokens SET replaced_at = $2
-		WHERE invitation_id = $1 AND replaced_at IS NULL`, invitationID, at); err != nil {
+// SetInvitationToken makes hash the one working link of an invitation of accountID:
+// the link it had before is marked replaced and stops working. Another account's
+// invitation gives ENOTFOUND.
+func (q Q) SetInvitationToken(ctx context.Context, accountID, invitationID int64, hash []byte, at time.Time) error {
+	if _, err := q.db.Exec(ctx, `UPDATE invitation_tokens t SET replaced_at = $3 FROM invitations i
+		WHERE i.id = t.invitation_id AND i.account_id = $1 AND t.invitation_id = $2 AND t.replaced_at IS NULL`,
+		accountID, invitationID, at); err != nil {
 		return mapErr(err)
 	}
-	_, err := q.db.Exec(ctx, `INSERT INTO invitation_tokens (token_hash, invitation_id, created_at) VALUES ($1, $2, $3)`,
-		hash, invitationID, at)
-	return mapErr(err)
+	tag, err := q.db.Exec(ctx, `INSERT INTO invitation_tokens (token_hash, invitation_id, created_at)
+		SELECT $3, i.id, $4 FROM invitations i WHERE i.account_id = $1 AND i.id = $2`, accountID, invitationID, hash, at)
+	if err != nil {
+		return mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return domain.Errorf(domain.ENOTFOUND, "Not found.")
+	}
+	return nil
 }
 
 // SetInvitationMail records the outbox row of the latest message sent for the
