@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"atrium/internal/app"
 	"atrium/internal/auth"
@@ -76,5 +77,50 @@ func TestInvitations_AppChecksPermissionsAgain(t *testing.T) {
 	var n int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM invitations`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("%d invitations stored (%v), want 1", n, err)
+	}
+}
+
+// TestSweepInvitations_ExpiresOverdueAndFreesSeats: invitations last the configured
+// time; the periodic sweep expires overdue ones, which frees their seats, and forgets
+// sends no limit looks at.
+func TestSweepInvitations_ExpiresOverdueAndFreesSeats(t *testing.T) {
+	pool, _ := pgtest.New(t)
+	s := store.New(pool)
+	a := app.New(s, auth.NewHasher(pgtest.FastParams, 1), "http://127.0.0.1")
+	ctx := context.Background()
+	owner := pgtest.MustUser(t, s, pgtest.Unique("owner")+"@s.test")
+	org := pgtest.MustOrganisation(t, s, "Sweep", owner)
+	acc := pgtest.MustAccount(t, s, org, "Sweep", owner)
+	now := time.Now()
+	a.SetClock(func() time.Time { return now })
+	a.SetInvitationTTL(48 * time.Hour)
+	h, err := a.Access(ctx, owner.ID, acc.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Invite(ctx, app.Actor{UserID: owner.ID, Email: owner.Email}, h, app.InviteInput{FirstName: "Jo", Email: "jo@example.com", RoleID: domain.ViewerRoleID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Invitation.ExpiresAt.Sub(now); got < 48*time.Hour-time.Second || got > 48*time.Hour+time.Second {
+		t.Fatalf("invitation lasts %v, want the configured 48h", got)
+	}
+	pending := func() int {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT pending_invitations FROM accounts WHERE id = $1`, acc.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n, err := a.SweepInvitations(ctx); err != nil || n != 0 || pending() != 1 {
+		t.Fatalf("sweep before expiry: %d expired (%v), %d pending", n, err, pending())
+	}
+	now = now.Add(49 * time.Hour)
+	if n, err := a.SweepInvitations(ctx); err != nil || n != 1 || pending() != 0 {
+		t.Fatalf("sweep after expiry: %d expired (%v), %d pending", n, err, pending())
+	}
+	var sends int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM invitation_sends`).Scan(&sends); err != nil || sends != 0 {
+		t.Fatalf("%d sends older than a day kept (%v)", sends, err)
 	}
 }
