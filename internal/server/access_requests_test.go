@@ -262,7 +262,7 @@ func TestGrant_EmailsTheUserGivenAccess(t *testing.T) {
 	}
 }
 
-// TestRequestAccess_ApproverStaysWithinTheirReach: a team lead who manages members but
+// TestRequestAccess_ApproverStaysWithinTheirReach: a lead who manages members but
 // holds less than an Editor is offered only roles within their own reach, and a forged
 // approval with a stronger role is refused and changes nothing.
 func TestRequestAccess_ApproverStaysWithinTheirReach(t *testing.T) {
@@ -280,7 +280,7 @@ func TestRequestAccess_ApproverStaysWithinTheirReach(t *testing.T) {
 		return id
 	}
 	viewerPerms := []string{"account.view", "campaigns.view", "lists.view", "reports.view"}
-	lead := customRole("Team lead", append(viewerPerms, "members.view", "members.manage", "campaigns.edit")...)
+	lead := customRole("Lead", append(viewerPerms, "members.view", "members.manage", "campaigns.edit")...)
 	writer := customRole("Campaign writer", append(viewerPerms, "campaigns.edit")...)
 	leadUser := pgtest.MustUser(t, e.Store, pgtest.Unique("lead")+"@a.test")
 	pgtest.MustGrant(t, e.Store, w.AccA1, leadUser, lead)
@@ -291,7 +291,7 @@ func TestRequestAccess_ApproverStaysWithinTheirReach(t *testing.T) {
 		t.Fatalf("request: %d", res.StatusCode)
 	}
 	if n := mailCount(t, e, leadUser.Email, "access_request"); n != 1 {
-		t.Fatalf("the team lead, who may grant it, got %d messages", n)
+		t.Fatalf("the lead, who may grant it, got %d messages", n)
 	}
 	lc := e.client()
 	lc.login(leadUser.Email, pgtest.Password)
@@ -299,7 +299,7 @@ func TestRequestAccess_ApproverStaysWithinTheirReach(t *testing.T) {
 	section := body[strings.Index(body, `id="access-requests"`):]
 	section = section[:strings.Index(section, "</section>")]
 	if !strings.Contains(section, ">Campaign writer</option>") || strings.Contains(section, ">Editor</option>") || strings.Contains(section, ">Administrator</option>") {
-		t.Fatal("the team lead is offered roles beyond their own, or not the one within it")
+		t.Fatal("the lead is offered roles beyond their own, or not the one within it")
 	}
 	id, _ := requestRow(t, e, w.AccA1.ID, w.Viewer.ID)
 	res, body := lc.post(requestPath(w.AccA1, id, "approve"), url.Values{"role": {fmt.Sprint(domain.AdministratorRoleID)}})
