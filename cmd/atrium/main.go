@@ -84,6 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	st := store.New(pool)
 	a := app.New(st, auth.NewHasherImpl(auth.DefaultParams, cfg.HashWorkers, hashImpl), cfg.BaseURL)
+	a.SetInvitationTTL(cfg.InvitationTTL)
 	switch args[0] {
 	case "migrate":
 		fmt.Fprintln(stdout, "migrations applied")
@@ -176,7 +177,8 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, hashImpl auth.Imp
 }
 
 // cleanSessions deletes expired sessions, failed sign-in attempts that no longer
-// throttle anything and rate-limit windows long over, periodically until ctx ends.
+// throttle anything and rate-limit windows long over, and expires overdue invitations
+// (freeing their seats), periodically until ctx ends.
 func cleanSessions(ctx context.Context, a *app.App, log *slog.Logger) {
 	t := time.NewTicker(server.SessionCleanupInterval)
 	defer t.Stop()
@@ -193,6 +195,9 @@ func cleanSessions(ctx context.Context, a *app.App, log *slog.Logger) {
 			}
 			if _, err := a.DeleteStaleRateLimits(ctx); err != nil && ctx.Err() == nil {
 				log.Error("rate limits cleanup", "err", err)
+			}
+			if _, err := a.SweepInvitations(ctx); err != nil && ctx.Err() == nil {
+				log.Error("invitation expiry", "err", err)
 			}
 		}
 	}

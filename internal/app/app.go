@@ -22,11 +22,24 @@ type App struct {
 	baseURL string
 	// devMailbox lets the development mailbox be read (SetDevMailbox).
 	devMailbox bool
+	// invitationTTL is how long an invitation link works (SetInvitationTTL).
+	invitationTTL time.Duration
 }
 
 // New wires the use cases over a store and a password hasher. baseURL prefixes links.
 func New(s *store.Store, h *auth.Hasher, baseURL string) *App {
-	return &App{store: s, hasher: h, mail: mail.NewQueue(s.Pool, baseURL), now: time.Now, baseURL: baseURL}
+	return &App{store: s, hasher: h, mail: mail.NewQueue(s.Pool, baseURL), now: time.Now, baseURL: baseURL,
+		invitationTTL: DefaultInvitationTTL}
+}
+
+// DefaultInvitationTTL is how long an invitation link works unless configured.
+const DefaultInvitationTTL = 7 * 24 * time.Hour
+
+// SetInvitationTTL sets how long new and resent invitation links work (ATRIUM_INVITATION_TTL).
+func (a *App) SetInvitationTTL(d time.Duration) {
+	if d > 0 {
+		a.invitationTTL = d
+	}
 }
 
 // SetClock replaces the clock the use cases read (tests move time with it).

@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"atrium/internal/domain"
+	"atrium/internal/mail"
 	"atrium/internal/store"
 )
 
@@ -20,21 +22,24 @@ func checkSeat(acc domain.Account) error {
 	return nil
 }
 
-// grant gives userID the role in the account inside tx, after locking the account:
+// grant gives userID the role in the account inside tx, after locking the account
+// (and expiring its overdue invitations, which free their seats):
 // the role must belong to the account, the granter must hold all its permissions, and a
 // seat must be free unless the user is already an active member. It returns the
 // membership as it was before ("" status when new) and the role.
-func grant(ctx context.Context, tx *store.Tx, granter reach, accountID, userID, roleID int64) (domain.Member, domain.Role, error) {
-	acc, err := tx.LockAccount(ctx, accountID)
-	if err != nil {
-		return domain.Member{}, domain.Role{}, err
-	}
-	role, err := tx.RoleForAccount(ctx, acc.ID, roleID)
+func grant(ctx context.Context, tx *store.Tx, granter reach, accountID, userID, roleID int64, now time.Time) (domain.Member, domain.Role, error) {
+	// The role is checked before the account is locked (which may expire invitations):
+	// a refused choice writes nothing.
+	role, err := tx.RoleForAccount(ctx, accountID, roleID)
 	if err != nil {
 		return domain.Member{}, role, domain.FieldError("role", "Choose one of this account's roles.")
 	}
 	if err := canGrant(granter, role); err != nil {
 		return domain.Member{}, role, err
+	}
+	acc, err := lockForSeats(ctx, tx, accountID, now)
+	if err != nil {
+		return domain.Member{}, domain.Role{}, err
 	}
 	before, err := tx.Member(ctx, acc.ID, userID)
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
@@ -60,7 +65,8 @@ func grant(ctx context.Context, tx *store.Tx, granter reach, accountID, userID, 
 }
 
 // Grant gives an existing user a role in the caller's account (members.manage), with
-// the seat, plan and "no more than you hold" rules. Audited.
+// the seat, plan and "no more than you hold" rules. A user who had no active access is
+// emailed that they were given it. Audited.
 func (a *App) Grant(ctx context.Context, actor Actor, h Access, userID, roleID int64) error {
 	access, err := a.open(h)
 	if err != nil {
@@ -78,10 +84,27 @@ func (a *App) Grant(ctx context.Context, actor Actor, h Access, userID, roleID i
 		if err != nil {
 			return err
 		}
-		_, role, err := grant(ctx, tx, caller, access.Account.ID, userID, roleID)
+		before, role, err := grant(ctx, tx, caller, access.Account.ID, userID, roleID, a.now())
 		if err != nil {
 			return err
 		}
+		if before.Status != domain.MembershipActive {
+			if err := a.tellGranted(ctx, tx, actor, u, access.Account, access.Organisation, role); err != nil {
+				return err
+			}
+		}
 		return audit(ctx, tx, actor, "Members > Grant > "+u.Email+" ("+role.Name+")", u.Email, access.Account.ID, access.Account.OrganisationID)
 	})
+}
+
+// tellGranted emails u that actor gave them access to the account with the role.
+func (a *App) tellGranted(ctx context.Context, tx *store.Tx, actor Actor, u domain.User, acc domain.Account, o domain.Organisation, role domain.Role) error {
+	granter, err := tx.UserByID(ctx, actor.UserID)
+	if err != nil {
+		return err
+	}
+	_, err = a.mail.Enqueue(ctx, tx, mail.AccessGranted(mail.GrantFacts{To: u.Email, Name: u.FullName, GrantedByName: granter.FullName,
+		GrantedByEmail: granter.Email, AccountID: acc.ID, AccountName: acc.Name, OrganisationName: o.Name, RoleName: role.Name,
+		Link: a.baseURL + "/a/" + acc.Slug + "/"}))
+	return err
 }

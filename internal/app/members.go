@@ -219,7 +219,8 @@ func (a *App) TransferOwnership(ctx context.Context, actor Actor, h Access, user
 
 // CloseAccount closes the account; only its owner may (account.close), typing the
 // account's name to confirm. Members then see "ACCOUNT has been closed" and their
-// favourites fall back; staff can reopen it.
+// favourites fall back; its pending invitations end (their links say so, and reopening
+// does not revive them); staff can reopen it.
 func (a *App) CloseAccount(ctx context.Context, actor Actor, h Access, confirm string) error {
 	access, err := a.open(h)
 	if err != nil {
@@ -237,6 +238,9 @@ func (a *App) CloseAccount(ctx context.Context, actor Actor, h Access, confirm s
 			return err
 		}
 		if err := tx.SetAccountStatus(ctx, acc.ID, domain.AccountClosed); err != nil {
+			return err
+		}
+		if _, err := tx.EndInvitations(ctx, acc.ID, a.now()); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, "Account > Close", acc.Name, acc.ID, acc.OrganisationID)

@@ -45,6 +45,8 @@ type AccountSettings struct {
 	OwnerEmail string
 	// CanClose is true for the one caller who may close the account: its owner.
 	CanClose bool
+	// CanLeave is true for a caller who may leave it: an active member, not the owner.
+	CanLeave bool
 }
 
 // Settings returns the account's settings page data. Needs account.view.
@@ -57,7 +59,8 @@ func (a *App) Settings(ctx context.Context, h Access) (AccountSettings, error) {
 		return AccountSettings{}, forbidden(domain.PermAccountView)
 	}
 	owner, err := a.store.AccountOwnerEmail(ctx, access.Account.ID)
-	return AccountSettings{OwnerEmail: owner, CanClose: access.Permissions.Has(domain.PermAccountClose)}, err
+	return AccountSettings{OwnerEmail: owner, CanClose: access.Permissions.Has(domain.PermAccountClose),
+		CanLeave: access.MembershipStatus == domain.MembershipActive && access.RoleID != domain.OwnerRoleID}, err
 }
 
 // RenameOrganisation renames an organisation. Only its owners may (others get

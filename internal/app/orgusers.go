@@ -27,7 +27,18 @@ type OrgUsersPage struct {
 	Query        string
 	Page         int
 	More         bool
+	// Invitations are the newest pending invitations to the organisation's accounts
+	// (up to OrgInvitationsShown; MoreInvitations when there are more).
+	Invitations     []domain.Invitation
+	MoreInvitations bool
+	// Accounts and Roles are the choices of the invite form: the open accounts, and
+	// the grantable roles (predefined but Owner, then each account's custom roles).
+	Accounts []domain.Account
+	Roles    []domain.Role
 }
+
+// OrgInvitationsShown bounds the pending invitations the Users page lists.
+const OrgInvitationsShown = 50
 
 // OrgUsers lists one page of the organisation's users by name, filtered by name or
 // email. Owners only (ENOTFOUND otherwise).
@@ -50,7 +61,40 @@ func (a *App) OrgUsers(ctx context.Context, actor Actor, orgSlug, query string, 
 	if len(us) > store.OrgUsersPageSize {
 		p.Users, p.More = us[:store.OrgUsersPageSize], true
 	}
+	if p.Invitations, err = a.store.OrganisationInvitations(ctx, o.ID, OrgInvitationsShown+1); err != nil {
+		return p, err
+	}
+	if len(p.Invitations) > OrgInvitationsShown {
+		p.Invitations, p.MoreInvitations = p.Invitations[:OrgInvitationsShown], true
+	}
+	if p.Accounts, p.Roles, err = a.orgGrantChoices(ctx, o); err != nil {
+		return p, err
+	}
 	return p, nil
+}
+
+// orgGrantChoices are the organisation's open accounts and the roles its owners may
+// grant in them: the predefined roles but Owner, then the accounts' custom roles
+// (AccountID tells whose).
+func (a *App) orgGrantChoices(ctx context.Context, o domain.Organisation) ([]domain.Account, []domain.Role, error) {
+	accounts, err := a.store.AccountsOfOrganisation(ctx, o.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var open []domain.Account
+	for _, acc := range accounts {
+		if acc.Status == domain.AccountActive {
+			open = append(open, acc)
+		}
+	}
+	var roles []domain.Role
+	for _, p := range domain.PredefinedRoles {
+		if p.ID != domain.OwnerRoleID {
+			roles = append(roles, domain.Role{ID: p.ID, Key: p.Key, Name: p.Name, Permissions: p.Permissions})
+		}
+	}
+	custom, err := a.store.CustomRolesOfOrganisation(ctx, o.ID)
+	return open, append(roles, custom...), err
 }
 
 // OrgOwnerRole is one organisation the acting owner owns, and whether the user shown
@@ -89,25 +133,9 @@ func (a *App) OrgUser(ctx context.Context, actor Actor, orgSlug string, userID i
 	if v.Grants, err = a.store.OrgUserGrants(ctx, o.ID, userID); err != nil {
 		return v, err
 	}
-	accounts, err := a.store.AccountsOfOrganisation(ctx, o.ID)
-	if err != nil {
+	if v.Accounts, v.Roles, err = a.orgGrantChoices(ctx, o); err != nil {
 		return v, err
 	}
-	for _, acc := range accounts {
-		if acc.Status == domain.AccountActive {
-			v.Accounts = append(v.Accounts, acc)
-		}
-	}
-	for _, p := range domain.PredefinedRoles {
-		if p.ID != domain.OwnerRoleID {
-			v.Roles = append(v.Roles, domain.Role{ID: p.ID, Key: p.Key, Name: p.Name, Permissions: p.Permissions})
-		}
-	}
-	custom, err := a.store.CustomRolesOfOrganisation(ctx, o.ID)
-	if err != nil {
-		return v, err
-	}
-	v.Roles = append(v.Roles, custom...)
 	orgs, owners, err := a.store.OwnedOrganisationRoles(ctx, actor.UserID, userID)
 	if err != nil {
 		return v, err
@@ -118,29 +146,40 @@ func (a *App) OrgUser(ctx context.Context, actor Actor, orgSlug string, userID i
 	return v, nil
 }
 
-// OrgUserCreated is what creating a user from the Users page did.
-type OrgUserCreated struct {
-	Invited
+// OrgInviteInput is the Users page's "+ Create a new user" form: the person, and the
+// first account and role to invite them to.
+type OrgInviteInput struct {
+	InviteInput
+	AccountID int64
+	// InviteExisting confirms inviting an email that belongs to a user of another
+	// organisation: they join only if they accept.
+	InviteExisting bool
+}
+
+// OrgInvited is what the Users page's "+ Create a new user" did.
+type OrgInvited struct {
+	InviteResult
+	Account domain.Account
 	// Existing is set, with an EINVALID error, when the email already belongs to a
-	// user; nothing was created. InOrganisation says whether they are listed here: an
-	// existing user of another organisation is never added without their consent.
+	// user and nothing was sent. InOrganisation says whether they are listed here (the
+	// page offers to open them); anyone else can be invited (InviteExisting).
 	Existing       *domain.User
 	InOrganisation bool
 }
 
-// CreateOrgUser creates a user with a one-time set-password link and lists them in the
-// organisation. An email already used anywhere (in any case) is refused with
-// "Sorry, that user already exists", naming the existing user: one listed here can be
-// opened; anyone else is never added here directly (they join an account only by
-// accepting an invitation). That answer is audited and rate-limited (answerExists).
-// Owners only. Audited.
-func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fullName string) (OrgUserCreated, error) {
-	var res OrgUserCreated
-	name, err := cleanName("full_name", fullName, 120)
+// InviteOrgUser answers "+ Create a new user" with an invitation, never a user: no user
+// exists until the invitee accepts and chooses their own password, and the owner
+// never holds a link or password for someone else. The invitation is to one of the
+// organisation's open accounts with a role an Administrator may grant, under the same
+// rules as Invite (seats, rate limits, pending, already a member). An email already
+// used anywhere (in any case) is refused with "Sorry, that user already exists": one
+// listed here can be opened and given access; anyone else is invited only when
+// InviteExisting confirms it, and joins only by accepting. That answer is audited and
+// rate-limited (answerExists). Owners only. Audited.
+func (a *App) InviteOrgUser(ctx context.Context, actor Actor, orgSlug string, in OrgInviteInput) (OrgInvited, error) {
+	var res OrgInvited
+	v, err := cleanInvitee(in.InviteInput)
 	if err != nil {
-		return res, err
-	}
-	if email, err = cleanEmail("email", email); err != nil {
 		return res, err
 	}
 	if err := a.checkExistsProbes(ctx, actor); err != nil {
@@ -151,32 +190,29 @@ func (a *App) CreateOrgUser(ctx context.Context, actor Actor, orgSlug, email, fu
 		if err != nil {
 			return err
 		}
-		if u, err := tx.UserByEmail(ctx, email); err == nil {
+		acc, err := tx.AccountOfOrganisation(ctx, o.ID, in.AccountID)
+		if err != nil || acc.Status != domain.AccountActive {
+			return domain.FieldError("account", "Choose one of this organisation's open accounts.")
+		}
+		res.Account = acc
+		if u, err := tx.UserByEmail(ctx, v.email); err == nil {
 			res.Existing = &u
 			_, err := tx.OrgUser(ctx, o.ID, u.ID)
-			if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+			if err != nil && !store.IsNotFound(err) {
 				return err
 			}
 			res.InOrganisation = err == nil
-			return errUserExists
-		} else if domain.ErrorCode(err) != domain.ENOTFOUND {
-			return err
-		}
-		creator := Actor{UserID: actor.UserID, Email: actor.Email + ", owner of " + o.Name}
-		if res.Invited, err = a.findOrCreateUser(ctx, tx, creator, email, name, "email", 0); err != nil {
-			if domain.ErrorCode(err) == domain.ECONFLICT || err == ErrConfirmExisting { // created by someone else meanwhile
-				res.Invited = Invited{}
+			if res.InOrganisation || !in.InviteExisting {
 				return errUserExists
 			}
+		} else if !store.IsNotFound(err) {
 			return err
 		}
-		if err := tx.AddOrganisationMember(ctx, o.ID, res.User.ID); err != nil {
-			return err
-		}
-		return audit(ctx, tx, actor, "Users > Create > "+res.User.Email, res.User.Email, 0, o.ID)
+		res.InviteResult, err = a.invite(ctx, tx, actor, orgOwnerReach(), acc.ID, v, in.RoleID, "Users > Invite > ")
+		return err
 	})
 	if errors.Is(err, errUserExists) {
-		err = a.answerExists(ctx, actor, orgSlug, email)
+		err = a.answerExists(ctx, actor, orgSlug, v.email)
 	}
 	return res, err
 }
@@ -210,7 +246,8 @@ type AccessGranted struct {
 // GrantOrgUserAccess gives the user a role in one of the organisation's open accounts,
 // with an Administrator's reach: the role must belong to that account and not be Owner,
 // the account's plan and seat limit must allow one more member. Granting an account the
-// user already has active access to changes their role. Owners only. Audited.
+// user already has active access to changes their role; otherwise the user is emailed
+// that they were given access. Owners only. Audited.
 func (a *App) GrantOrgUserAccess(ctx context.Context, actor Actor, orgSlug string, userID, accountID, roleID int64) (AccessGranted, error) {
 	var g AccessGranted
 	err := a.orgUserChange(ctx, actor, orgSlug, userID, func(tx *store.Tx, o domain.Organisation, u domain.OrgUser) error {
@@ -219,7 +256,7 @@ func (a *App) GrantOrgUserAccess(ctx context.Context, actor Actor, orgSlug strin
 		if err != nil || acc.Status != domain.AccountActive {
 			return domain.FieldError("account", "Choose one of this organisation's open accounts.")
 		}
-		before, role, err := grant(ctx, tx, orgOwnerReach(), acc.ID, u.UserID, roleID)
+		before, role, err := grant(ctx, tx, orgOwnerReach(), acc.ID, u.UserID, roleID, a.now())
 		if err != nil {
 			return err
 		}
@@ -230,6 +267,8 @@ func (a *App) GrantOrgUserAccess(ctx context.Context, actor Actor, orgSlug strin
 				return domain.Errorf(domain.EINVALID, "%s already has access to %s as %s.", u.Email, acc.Name, role.Name)
 			}
 			g.PreviousRole, what = before.RoleName, "Change role"
+		} else if err := a.tellGranted(ctx, tx, actor, domain.User{Email: u.Email, FullName: u.FullName}, acc, o, role); err != nil {
+			return err
 		}
 		return audit(ctx, tx, actor, "Users > Account access > "+what+" > "+u.Email+" ("+acc.Name+": "+role.Name+")",
 			u.Email, acc.ID, o.ID)

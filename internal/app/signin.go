@@ -226,11 +226,15 @@ const userAgentMax = 300
 
 // Sign-in methods, as the session and the activity log name them.
 const (
+	// MethodPassword is a password checked at sign-in (its attempt reserved a failure
+	// against the address, which a completed sign-in gives back).
 	MethodPassword = "password"
+	// MethodNewPassword is a password the user has just chosen, accepting an invitation.
+	MethodNewPassword = "new_password"
 )
 
 // methodLabels name the methods in the activity log.
-var methodLabels = map[string]string{MethodPassword: "Password"}
+var methodLabels = map[string]string{MethodPassword: "Password", MethodNewPassword: "New password (invitation)"}
 
 // StartSession records a completed sign-in by method under the session's fresh token:
 // the session's row, owned by the user (so they can list and end it), the sign-in

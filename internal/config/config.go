@@ -36,6 +36,9 @@ type Config struct {
 	// MailRescueAfter (ATRIUM_MAIL_RESCUE_AFTER, default 5m) is how long a delivery may
 	// run before it is taken for dead (its process killed) and retried.
 	MailRescueAfter time.Duration
+	// InvitationTTL is how long an invitation link works: ATRIUM_INVITATION_TTL,
+	// default 168h (7 days), at most 720h (30 days).
+	InvitationTTL time.Duration
 }
 
 // DevMailbox reports whether email goes to the development mailbox (/dev/mail): in
@@ -67,6 +70,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SessionLife: 12 * time.Hour,
 		HashWorkers: 2,
 
+		InvitationTTL: 7 * 24 * time.Hour,
+
 		MailMaxAttempts: 8,
 		MailRescueAfter: 5 * time.Minute,
 	}
@@ -80,6 +85,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("ATRIUM_SESSION_LIFETIME: %q is not a duration like 12h", v)
 		}
 		c.SessionLife = d
+	}
+	if v := getenv("ATRIUM_INVITATION_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Hour || d > 30*24*time.Hour {
+			return c, fmt.Errorf("ATRIUM_INVITATION_TTL: %q is not a duration between 1h and 720h, like 168h", v)
+		}
+		c.InvitationTTL = d
 	}
 	if v := getenv("ATRIUM_HASH_WORKERS"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -81,3 +81,20 @@ func TestMailDelivery(t *testing.T) {
 		t.Fatalf("mail settings: %+v %v", c, err)
 	}
 }
+
+// TestFromEnv_InvitationTTL: invitations last 7 days unless ATRIUM_INVITATION_TTL says
+// otherwise, between an hour and 30 days.
+func TestFromEnv_InvitationTTL(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x"}))
+	if err != nil || c.InvitationTTL != 7*24*time.Hour {
+		t.Fatalf("default invitation lifetime %v (%v), want 168h", c.InvitationTTL, err)
+	}
+	if c, err = FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_INVITATION_TTL": "48h"})); err != nil || c.InvitationTTL != 48*time.Hour {
+		t.Fatalf("ATRIUM_INVITATION_TTL=48h gives %v (%v)", c.InvitationTTL, err)
+	}
+	for _, bad := range []string{"soon", "0", "-1h", "30m", "721h"} {
+		if _, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_INVITATION_TTL": bad})); err == nil {
+			t.Errorf("ATRIUM_INVITATION_TTL=%q accepted", bad)
+		}
+	}
+}

@@ -47,13 +47,13 @@ func accessHandle(r *http.Request) app.Access {
 // rendering (a copy: changing it changes nothing app will see).
 func currentAccess(r *http.Request) domain.Access { return accessHandle(r).View() }
 
-// require answers 403 unless the caller holds perm in the current account.
+// require answers 403 unless the caller holds perm in the current account, with a
+// page that offers to request it.
 func (s *Server) require(perm domain.Permission) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if a := currentAccess(r); !a.Permissions.Has(perm) {
-				s.fail(w, r, domain.Errorf(domain.EFORBIDDEN, "Your role in %s (%s) does not include “%s” (%s). Ask an administrator of the account if you need it.",
-					a.Account.Name, a.RoleName, domain.PermissionLabel(perm), perm))
+				s.forbidden(w, r, perm, http.StatusForbidden, "", "")
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -55,7 +55,8 @@ func TestOrgOwner_ReachesOnlyTheirOwnPeople(t *testing.T) {
 	// Strangers: the owner of B and a staff member hold nothing in A.
 	for _, u := range []domain.User{w.OwnerB, staff} {
 		before := stateOf(t, e, u)
-		res, body := owner.post(ouPath(w.OrgA), url.Values{"full_name": {"X"}, "email": {u.Email}})
+		res, body := owner.post(ouPath(w.OrgA), url.Values{"first_name": {"X"}, "email": {u.Email}, "account": {itoa(w.AccA1.ID)},
+			"role": {itoa(domain.ViewerRoleID)}})
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Sorry, that user already exists") {
 			t.Fatalf("create with %s's email: %d, want 422", u.Email, res.StatusCode)
 		}
@@ -130,10 +131,11 @@ func TestOrgOwner_ReachesOnlyTheirOwnPeople(t *testing.T) {
 }
 
 // TestStaff_ConfirmsAnExistingUserBeforeAppointingThem: the attack the confirmation
-// stops. An owner of A creates a user under a future customer's email and sets its
-// password through the link shown to them; staff appointing that email later are shown
-// who created the user and through whose link the password was set, and nothing
-// happens until they confirm.
+// stops. A user already exists under a future customer's email: an owner of A invited
+// it, and whoever held the link accepted, choosing the password (an owner no longer
+// sees such links, but a mailbox can be shared or forwarded). Staff appointing that
+// email later are shown who created the user and through what the password was set,
+// and nothing happens until they confirm.
 func TestStaff_ConfirmsAnExistingUserBeforeAppointingThem(t *testing.T) {
 	e := newEnv(t)
 	w := e.world()
@@ -144,14 +146,14 @@ func TestStaff_ConfirmsAnExistingUserBeforeAppointingThem(t *testing.T) {
 	}
 	owner := e.client()
 	owner.login(w.OwnerA.Email, pgtest.Password)
-	res, body := owner.post(ouPath(w.OrgA), url.Values{"full_name": {"The Boss"}, "email": {"boss@future-customer.test"}})
-	_, body = ouFollow(t, owner, res, body)
-	link := regexp.MustCompile(`/set-password/[A-Za-z0-9_-]{43}`).FindString(body)
-	if link == "" {
-		t.Fatal("no set-password link")
+	res, body := owner.post(ouPath(w.OrgA), url.Values{"first_name": {"The"}, "last_name": {"Boss"}, "email": {"boss@future-customer.test"},
+		"account": {itoa(w.AccA1.ID)}, "role": {itoa(domain.ViewerRoleID)}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invite: %d\n%s", res.StatusCode, excerpt(body))
 	}
-	if res, _ := e.client().post(link, url.Values{"password": {"i own you now, boss"}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("set password: %d", res.StatusCode)
+	link := invitationLink(t, e, "boss@future-customer.test")
+	if res, body := acceptAsNew(e.client(), link, "The Boss", "i own you now, boss"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("accept: %d\n%s", res.StatusCode, excerpt(body))
 	}
 	future := pgtest.MustOrganisation(t, e.Store, "Future Customer", staff)
 
@@ -161,8 +163,8 @@ func TestStaff_ConfirmsAnExistingUserBeforeAppointingThem(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Is this who you mean?") {
 		t.Fatalf("appoint an existing email: %d", res.StatusCode)
 	}
-	for _, fact := range []string{"The Boss", w.OrgA.Name, "by " + w.OwnerA.Email + ", owner of " + w.OrgA.Name,
-		"through a one-time link created by " + w.OwnerA.Email} {
+	for _, fact := range []string{"The Boss", w.OrgA.Name, "by " + w.OwnerA.Email + "&#39;s invitation to " + w.AccA1.Name,
+		"through the invitation from " + w.OwnerA.Email + " to " + w.AccA1.Name} {
 		if !strings.Contains(body, fact) {
 			t.Errorf("the confirmation does not say %q", fact)
 		}

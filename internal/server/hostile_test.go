@@ -48,6 +48,8 @@ const (
 	fieldOther  = iota // ids, slugs, emails, choices: every hostile value is refused
 	fieldName          // names: metacharacters are text, stored verbatim and escaped
 	fieldSecret        // passwords: metacharacters and format characters are passwords
+	fieldStored        // free text (a message, a reason): metacharacters are text, stored verbatim
+	fieldEcho          // text shown back and not stored (a preview): metacharacters shown escaped
 )
 
 // hostileCall is one valid request to a route: a signed-in (or anonymous) client, the
@@ -73,7 +75,7 @@ type hostileRoute struct {
 // counted are the tables a refused request must leave alone.
 var counted = []string{"users", "organisations", "accounts", "memberships", "organisation_members", "organisation_owners",
 	"roles", "role_permissions", "resource_scopes", "campaigns", "lists", "contacts", "password_tokens", "sessions",
-	"audit_events", "rate_limits", "login_throttles"}
+	"audit_events", "rate_limits", "login_throttles", "invitations", "invitation_tokens", "access_requests", "mail_outbox"}
 
 func tableCounts(t *testing.T, e *env) map[string]int {
 	t.Helper()
@@ -104,7 +106,9 @@ func storedAnywhere(t *testing.T, e *env, v string) int {
 		(SELECT count(*) FROM users WHERE full_name = $1) + (SELECT count(*) FROM organisations WHERE name = $1) +
 		(SELECT count(*) FROM accounts WHERE name = $1) + (SELECT count(*) FROM roles WHERE name = $1) +
 		(SELECT count(*) FROM campaigns WHERE name = $1) + (SELECT count(*) FROM lists WHERE name = $1) +
-		(SELECT count(*) FROM contacts WHERE full_name = $1)`, v).Scan(&n)
+		(SELECT count(*) FROM contacts WHERE full_name = $1) +
+		(SELECT count(*) FROM invitations WHERE first_name = $1 OR last_name = $1 OR message = $1) +
+		(SELECT count(*) FROM access_requests WHERE reason = $1 OR note = $1)`, v).Scan(&n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,6 +198,35 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 		}
 	}
 	name, secret := fieldName, fieldSecret
+	// inviter is a new account's owner, signed in: invitation routes send email, and the
+	// sending limits are per sender and per account.
+	inviter := func() (*client, domain.Account) {
+		u := newUser()
+		acc := pgtest.MustAccount(t, s, w.OrgA, pgtest.Unique("Inviting"), u)
+		return signedIn(u), acc
+	}
+	// invitation invites a new email to a new account and returns the account, the
+	// invitation's id and its link's token.
+	invitation := func() (*client, domain.Account, int64, string) {
+		c, acc := inviter()
+		email := pgtest.Unique("invitee") + "@hostile.test"
+		if res, body := invite(c, acc, "Jane", email, domain.ViewerRoleID); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("inviting %s: %d\n%.300s", email, res.StatusCode, body)
+		}
+		link := invitationLink(t, e, email)
+		id := insert(`SELECT id FROM invitations WHERE email = $1`, email)
+		return c, acc, id, strings.TrimPrefix(link, "/invitations/")
+	}
+	// accessRequest has a new viewer of a new account (A's owner's) ask for
+	// members.view and returns the account and the request's id.
+	accessRequest := func() (domain.Account, int64) {
+		acc := newAccount()
+		u := member(acc, domain.ViewerRoleID)
+		if res, body := signedIn(u).post("/a/"+acc.Slug+"/access-requests", url.Values{"permission": {string(domain.PermMembersView)}}); res.StatusCode >= 400 {
+			t.Fatalf("requesting access: %d\n%.300s", res.StatusCode, body)
+		}
+		return acc, insert(`SELECT id FROM access_requests WHERE user_id = $1`, u.ID)
+	}
 
 	routes := map[string]hostileRoute{
 		"POST /login": {setup: func() hostileCall {
@@ -228,9 +261,11 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 		"POST /org/{org}/rename": {kinds: map[string]int{"name": name}, setup: func() hostileCall {
 			return hostileCall{c: owner, params: map[string]string{"org": w.OrgA.Slug}, form: url.Values{"name": {pgtest.Unique("Alpha")}}}
 		}},
-		"POST /org/{org}/users": {kinds: map[string]int{"full_name": name}, setup: func() hostileCall {
+		"POST /org/{org}/users": {kinds: map[string]int{"first_name": fieldStored, "last_name": fieldStored, "message": fieldStored}, setup: func() hostileCall {
+			acc := newAccount() // its own sending limit
 			return hostileCall{c: owner, params: map[string]string{"org": w.OrgA.Slug},
-				form: url.Values{"email": {pgtest.Unique("new") + "@hostile.test"}, "full_name": {"New Person"}}}
+				form: url.Values{"email": {pgtest.Unique("new") + "@hostile.test"}, "first_name": {"New"}, "last_name": {"Person"},
+					"account": {ids(acc.ID)}, "role": {ids(domain.ViewerRoleID)}, "message": {"Welcome"}}}
 		}},
 		"POST /org/{org}/users/{user}/access": {setup: func() hostileCall {
 			return hostileCall{c: owner, params: map[string]string{"org": w.OrgA.Slug, "user": ids(orgUser().ID)},
@@ -361,6 +396,55 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 		"POST /a/{account}/lists/{list}": {kinds: map[string]int{"name": name}, setup: func() hostileCall {
 			return hostileCall{c: owner, params: acct(map[string]string{"list": ids(newList())}), form: url.Values{"name": {"Customers"}}}
 		}},
+		"POST /a/{account}/invitations": {kinds: map[string]int{"first_name": fieldStored, "last_name": fieldStored, "message": fieldStored}, setup: func() hostileCall {
+			c, acc := inviter()
+			return hostileCall{c: c, params: map[string]string{"account": acc.Slug}, form: url.Values{"first_name": {"Jane"}, "last_name": {"Doe"},
+				"email": {pgtest.Unique("invitee") + "@hostile.test"}, "role": {ids(domain.ViewerRoleID)}, "message": {"Welcome aboard"}}}
+		}},
+		"POST /a/{account}/invitations/preview": {kinds: map[string]int{"first_name": fieldEcho, "last_name": fieldEcho, "message": fieldEcho}, setup: func() hostileCall {
+			c, acc := inviter()
+			return hostileCall{c: c, params: map[string]string{"account": acc.Slug}, form: url.Values{"first_name": {"Jane"}, "last_name": {"Doe"},
+				"email": {pgtest.Unique("invitee") + "@hostile.test"}, "role": {ids(domain.ViewerRoleID)}, "message": {"Welcome aboard"}}}
+		}},
+		"POST /a/{account}/invitations/{invitation}/resend": {setup: func() hostileCall {
+			c, acc, id, _ := invitation()
+			return hostileCall{c: c, params: map[string]string{"account": acc.Slug, "invitation": ids(id)}, form: url.Values{}}
+		}},
+		"POST /a/{account}/invitations/{invitation}/revoke": {setup: func() hostileCall {
+			c, acc, id, _ := invitation()
+			return hostileCall{c: c, params: map[string]string{"account": acc.Slug, "invitation": ids(id)}, form: url.Values{}}
+		}},
+		"POST /invitations/{token}/accept": {kinds: map[string]int{"full_name": name, "password": secret}, setup: func() hostileCall {
+			_, _, _, tok := invitation()
+			return hostileCall{c: e.client(), params: map[string]string{"token": tok},
+				form: url.Values{"full_name": {"Jane Invitee"}, "password": {"a fine new passphrase"}}}
+		}},
+		"POST /invitations/{token}/decline": {setup: func() hostileCall {
+			_, _, _, tok := invitation()
+			return hostileCall{c: e.client(), params: map[string]string{"token": tok}, form: url.Values{}}
+		}},
+		"POST /invitations/{token}/switch": {setup: func() hostileCall {
+			_, _, _, tok := invitation()
+			return hostileCall{c: signedIn(newUser()), params: map[string]string{"token": tok}, form: url.Values{}}
+		}},
+		"POST /a/{account}/access-requests": {kinds: map[string]int{"reason": fieldStored}, setup: func() hostileCall {
+			acc := newAccount()
+			return hostileCall{c: signedIn(member(acc, domain.ViewerRoleID)), params: map[string]string{"account": acc.Slug},
+				form: url.Values{"permission": {string(domain.PermMembersView)}, "reason": {"I review the members list"}}}
+		}},
+		"POST /a/{account}/access-requests/{request}/approve": {setup: func() hostileCall {
+			acc, id := accessRequest()
+			return hostileCall{c: owner, params: map[string]string{"account": acc.Slug, "request": ids(id)},
+				form: url.Values{"role": {ids(domain.AdministratorRoleID)}}}
+		}},
+		"POST /a/{account}/access-requests/{request}/deny": {kinds: map[string]int{"note": fieldStored}, setup: func() hostileCall {
+			acc, id := accessRequest()
+			return hostileCall{c: owner, params: map[string]string{"account": acc.Slug, "request": ids(id)}, form: url.Values{"note": {"Not now"}}}
+		}},
+		"POST /a/{account}/leave": {setup: func() hostileCall {
+			acc := newAccount()
+			return hostileCall{c: signedIn(member(acc, domain.ViewerRoleID)), params: map[string]string{"account": acc.Slug}, form: url.Values{}}
+		}},
 		"POST /a/{account}/lists/{list}/contacts": {kinds: map[string]int{"full_name": name}, setup: func() hostileCall {
 			return hostileCall{c: owner, params: acct(map[string]string{"list": ids(newList())}),
 				form: url.Values{"email": {pgtest.Unique("contact") + "@hostile.test"}, "full_name": {"Ann Contact"}}}
@@ -406,7 +490,7 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 		format := field != "" && hv.format && kind == fieldSecret
 		before, writes := tableCounts(t, e), e.writes.n.Load()
 		stored := 0
-		if mayAccept && kind == fieldName {
+		if mayAccept && (kind == fieldName || kind == fieldStored) {
 			stored = storedAnywhere(t, e, hv.value)
 		}
 		res, body := hc.c.post(fillPattern(route, hc.params), hc.form)
@@ -419,6 +503,14 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 			t.Errorf("POST %s, %s in %s: %d\n%.300s", route, hv.name, where, st, body)
 		case st < 400 && !mayAccept:
 			t.Errorf("POST %s, %s in %s: %d, want 4xx", route, hv.name, where, st)
+		case st < 400 && kind == fieldEcho:
+			if strings.Contains(body, hv.value) || !strings.Contains(body, html.EscapeString(hv.value)) {
+				t.Errorf("POST %s, %s in %s: accepted but not shown back escaped", route, hv.name, where)
+			}
+		case st < 400 && kind == fieldStored:
+			if got := storedAnywhere(t, e, hv.value); got != stored+1 {
+				t.Errorf("POST %s, %s in %s: accepted but not stored verbatim", route, hv.name, where)
+			}
 		case st < 400 && kind == fieldName:
 			if got := storedAnywhere(t, e, hv.value); got != stored+1 {
 				t.Errorf("POST %s, %s in %s: accepted but not stored verbatim", route, hv.name, where)
@@ -487,9 +579,12 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 	// GET routes: hostile search boxes (?q= and ?filter=) and URL parameters.
 	searches := map[string]bool{"/accounts": true, "/a/{account}/members": true, "/org/{org}/users": true,
 		"/a/{account}/activity": true, "/org/{org}/activity": true}
-	getParams := func() map[string]string {
+	getParams := func(pattern string) map[string]string {
 		tok, hash := auth.NewToken()
 		must(s.CreatePasswordToken(ctx, newUser().ID, hash, time.Now().Add(time.Hour), "test"))
+		if strings.HasPrefix(pattern, "/invitations/") {
+			_, _, _, tok = invitation()
+		}
 		return map[string]string{"account": w.AccA1.Slug, "org": w.OrgA.Slug, "user": ids(w.Viewer.ID), "role": ids(newRole()),
 			"campaign": ids(newCampaign()), "list": ids(newList()), "token": tok}
 	}
@@ -515,7 +610,7 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 	}
 	long := hostileValue{name: "long search", value: strings.Repeat("é", 5000), searchable: true}
 	for _, pattern := range gets {
-		params := getParams()
+		params := getParams(pattern)
 		path := fillPattern(pattern, params)
 		res, _ := getAs(pattern).get(path)
 		baseStatus := res.StatusCode

@@ -20,9 +20,9 @@ func (s *Server) loginPasswordShow(w http.ResponseWriter, r *http.Request) {
 }
 
 // loginPassword checks the email and password of the password step's form. Success
-// renews the session token and lands the user; failure says only that the email and
-// password do not match. An email that cannot be anyone's goes back to the email
-// step (422) before any hashing.
+// renews the session token and lands the user (or takes them to the page that sent
+// them to sign in); failure says only that the email and password do not match. An
+// email that cannot be anyone's goes back to the email step (422) before any hashing.
 func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 	raw := r.PostFormValue("email")
 	email := app.NormaliseEmail(raw)
@@ -57,12 +57,5 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if err := s.signIn(r, u, app.MethodPassword); err != nil {
-		s.countSignIn(signInError)
-		s.fail(w, r, err)
-		return
-	}
-	s.countSignIn(signInOK)
-	s.clearLoginEmail(w)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	s.completeSignIn(w, r, u, app.MethodPassword, loginNext(r))
 }

@@ -7,10 +7,18 @@ import (
 )
 
 // loginShow renders the email step (or the password step when an email is pending).
+// ?next= names a path of this site to return to after signing in.
 func (s *Server) loginShow(w http.ResponseWriter, r *http.Request) {
+	next := safeReturnPath(r.URL.Query().Get("next"))
 	if s.userID(r) != 0 {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		if next == "" {
+			next = "/"
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
+	}
+	if next != "" {
+		s.setLoginNext(w, next)
 	}
 	email := loginEmail(r)
 	if r.URL.Query().Get("change") != "" {

@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,7 +23,7 @@ func TestOrgUsers_ExistsAnswersAuditedAndLimited(t *testing.T) {
 		existing = append(existing, pgtest.MustUser(t, e.Store, "taken"+strconv.Itoa(i)+"-"+pgtest.Unique("u")+"@probe.test"))
 	}
 	for _, u := range existing {
-		res, body := c.post(ouPath(w.OrgA), url.Values{"full_name": {"Someone"}, "email": {u.Email}})
+		res, body := c.post(ouPath(w.OrgA), ouInviteForm("Someone", u.Email, w.AccA1, domain.ViewerRoleID))
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Sorry, that user already exists") {
 			t.Fatalf("probe of %s: %d, want 422 with the answer", u.Email, res.StatusCode)
 		}
@@ -37,7 +36,7 @@ func TestOrgUsers_ExistsAnswersAuditedAndLimited(t *testing.T) {
 	taken := pgtest.MustUser(t, e.Store, pgtest.Unique("one-more")+"@probe.test")
 	users++
 	for _, email := range []string{taken.Email, pgtest.Unique("fresh") + "@probe.test"} {
-		res, body := c.post(ouPath(w.OrgA), url.Values{"full_name": {"Someone"}, "email": {email}})
+		res, body := c.post(ouPath(w.OrgA), ouInviteForm("Someone", email, w.AccA1, domain.ViewerRoleID))
 		if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Try again in") {
 			t.Fatalf("probe over the limit (%s): %d, want 429 with a message", email, res.StatusCode)
 		}
@@ -54,14 +53,14 @@ func TestOrgUsers_ExistsAnswersAuditedAndLimited(t *testing.T) {
 	// The limit is the owner's: another owner is answered as usual.
 	other := e.client()
 	other.login(w.OwnerB.Email, pgtest.Password)
-	if res, _ := other.post(ouPath(w.OrgB), url.Values{"full_name": {"Someone"}, "email": {taken.Email}}); res.StatusCode != http.StatusUnprocessableEntity {
+	if res, _ := other.post(ouPath(w.OrgB), ouInviteForm("Someone", taken.Email, w.AccB, domain.ViewerRoleID)); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("another owner's first probe: %d, want 422", res.StatusCode)
 	}
 	// When the window has passed, answers are given again.
 	if _, err := e.Store.Pool.Exec(ctx, `UPDATE rate_limits SET window_start = now() - interval '11 minutes'`); err != nil {
 		t.Fatal(err)
 	}
-	if res, _ := c.post(ouPath(w.OrgA), url.Values{"full_name": {"Someone"}, "email": {taken.Email}}); res.StatusCode != http.StatusUnprocessableEntity {
+	if res, _ := c.post(ouPath(w.OrgA), ouInviteForm("Someone", taken.Email, w.AccA1, domain.ViewerRoleID)); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("probe after the window: %d, want 422", res.StatusCode)
 	}
 }

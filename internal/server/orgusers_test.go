@@ -147,40 +147,61 @@ func TestOrgUsers_ListSearchPaginate(t *testing.T) {
 	}
 }
 
-func TestOrgUsers_CreateUser_LinkShownOnce(t *testing.T) {
+// ouInviteForm is the Users page's "+ Create a new user" form.
+func ouInviteForm(first, email string, acc domain.Account, roleID int64) url.Values {
+	return url.Values{"first_name": {first}, "last_name": {"Doe"}, "email": {email}, "account": {fmt.Sprint(acc.ID)},
+		"role": {fmt.Sprint(roleID)}}
+}
+
+// TestOrgUsers_CreateUser_SendsAnInvitationNotALink: "+ Create a new user" creates no
+// user: it invites them to a first account, the Users page lists the invitation, and
+// the owner never sees a link or password for them. The invitee becomes a user of the
+// organisation when they accept.
+func TestOrgUsers_CreateUser_SendsAnInvitationNotALink(t *testing.T) {
 	e := newEnv(t)
 	w := e.world()
 	c := e.client()
 	c.login(w.OwnerA.Email, pgtest.Password)
-	res, body := c.post(ouPath(w.OrgA), url.Values{"full_name": {"Jane Doe"}, "email": {"Jane.Doe@Example.com"}})
-	res, body = ouFollow(t, c, res, body)
-	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Jane Doe") || !strings.Contains(body, "/set-password/") {
-		t.Fatalf("new user's page: %d, want their name and a set-password link", res.StatusCode)
+	res, body := c.post(ouPath(w.OrgA), ouInviteForm("Jane", "Jane.Doe@Example.com", w.AccA2, domain.EditorRoleID))
+	if res.StatusCode != http.StatusSeeOther || strings.Contains(body, "/set-password/") || invitationLinkRE.MatchString(body) {
+		t.Fatalf("create: %d, want 303 and no link", res.StatusCode)
 	}
-	if !strings.Contains(body, "jane.doe@example.com") {
-		t.Fatal("email not normalised")
+	res, body = c.get(res.Header.Get("Location"))
+	if res.StatusCode != http.StatusOK || strings.Contains(body, "/set-password/") || invitationLinkRE.MatchString(body) {
+		t.Fatalf("users page after the invitation: %d, or it shows a link", res.StatusCode)
 	}
-	if _, body = c.get(ouPath(w.OrgA)); !strings.Contains(body, "jane.doe@example.com") {
-		t.Fatal("the new user is not listed")
+	for _, want := range []string{"Invitation sent to jane.doe@example.com for " + w.AccA2.Name + " as Editor", "Pending invitations", "jane.doe@example.com"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("users page lacks %q", want)
+		}
 	}
-	u, err := e.Store.UserByEmail(context.Background(), "jane.doe@example.com")
-	if err != nil {
-		t.Fatal(err)
+	if _, err := e.Store.UserByEmail(context.Background(), "jane.doe@example.com"); err == nil {
+		t.Fatal("a user exists before the invitation is accepted")
 	}
-	if _, body = c.get(ouUser(w.OrgA, u)); strings.Contains(body, "/set-password/") {
-		t.Fatal("the set-password link is shown twice")
+	if ouAudit(t, e, w.OrgA.ID, "Users > Invite > jane.doe@example.com (Editor)") != 1 {
+		t.Fatal("no audit event for the invitation")
 	}
-	// Name and email are read-only here: no input carries them.
-	if strings.Contains(body, `name="full_name"`) || strings.Contains(body, `name="email"`) {
-		t.Fatal("the user page lets an owner edit the name or email")
+	m := lastMail(t, e, "jane.doe@example.com")
+	if m.Kind != "invitation" || m.AccountID != w.AccA2.ID || !strings.Contains(m.Text, w.AccA2.Name) || !strings.Contains(m.Text, w.OrgA.Name) {
+		t.Fatalf("invitation email: %+v", m)
 	}
-	if ouAudit(t, e, w.OrgA.ID, "Users > Create > jane.doe@example.com") != 1 {
-		t.Fatal("no audit event for the creation")
+	// Accepting makes the user, lists them here, and lands them in the account.
+	jane := e.client()
+	res, body = acceptAsNew(jane, invitationLink(t, e, "jane.doe@example.com"), "Jane Doe", "a long enough passphrase")
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/a/"+w.AccA2.Slug+"/" {
+		t.Fatalf("accept: %d %s\n%s", res.StatusCode, res.Header.Get("Location"), excerpt(body))
+	}
+	if _, body = c.get(ouPath(w.OrgA)); !strings.Contains(body, "jane.doe@example.com</td>") {
+		t.Fatal("the new user is not listed once they accepted")
 	}
 	// Bad input re-renders the form.
-	if res, body = c.post(ouPath(w.OrgA), url.Values{"full_name": {""}, "email": {"nope"}}); res.StatusCode != http.StatusUnprocessableEntity ||
+	if res, body = c.post(ouPath(w.OrgA), ouInviteForm("", "nope", w.AccA1, domain.ViewerRoleID)); res.StatusCode != http.StatusUnprocessableEntity ||
 		!strings.Contains(body, "Enter a name.") {
 		t.Fatalf("empty name: %d", res.StatusCode)
+	}
+	if res, body = c.post(ouPath(w.OrgA), ouInviteForm("Bo", "bo@example.com", w.AccB, domain.ViewerRoleID)); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "Choose one of this organisation&#39;s open accounts.") {
+		t.Fatalf("an account of another organisation: %d", res.StatusCode)
 	}
 }
 
@@ -192,35 +213,62 @@ func TestOrgUsers_DuplicateEmail(t *testing.T) {
 	before := auditCount(t, e)
 
 	// Already in this organisation (other case): link to their page.
-	res, body := c.post(ouPath(w.OrgA), url.Values{"full_name": {"Someone"}, "email": {strings.ToUpper(w.Agency.Email)}})
+	res, body := c.post(ouPath(w.OrgA), ouInviteForm("Someone", strings.ToUpper(w.Agency.Email), w.AccA1, domain.ViewerRoleID))
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Sorry, that user already exists") {
 		t.Fatalf("duplicate email: %d, want 422 with the message", res.StatusCode)
 	}
-	if !strings.Contains(body, `href="`+ouUser(w.OrgA, w.Agency)+`"`) {
-		t.Fatal("no link to the existing user's page")
+	if !strings.Contains(body, `href="`+ouUser(w.OrgA, w.Agency)+`"`) || strings.Contains(body, `name="invite_existing"`) {
+		t.Fatal("no link to the existing user's page, or an invitation offered to someone already here")
 	}
-	// Only in another organisation: refused, nothing added, and no way to add them.
-	res, body = c.post(ouPath(w.OrgA), url.Values{"full_name": {"Someone"}, "email": {strings.ToUpper(w.OwnerB.Email)}})
+	// Only in another organisation: refused, nothing added; an invitation is offered.
+	res, body = c.post(ouPath(w.OrgA), ouInviteForm("Someone", strings.ToUpper(w.OwnerB.Email), w.AccA2, domain.ViewerRoleID))
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Sorry, that user already exists") ||
-		!strings.Contains(body, "Nothing was added") || strings.Contains(body, `name="existing"`) {
-		t.Fatalf("duplicate from another organisation: %d, want 422 saying nothing was added", res.StatusCode)
+		!strings.Contains(body, "Nothing was added") || !strings.Contains(body, `name="invite_existing"`) ||
+		!strings.Contains(body, "Invite them to "+w.AccA2.Name) {
+		t.Fatalf("duplicate from another organisation: %d, want 422 offering an invitation to %s", res.StatusCode, w.AccA2.Name)
 	}
 	// The old "add existing" form, forged: still nothing added.
 	res, _ = c.post(ouPath(w.OrgA), url.Values{"existing": {"1"}, "email": {w.OwnerB.Email}})
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("forged add-existing: %d, want 422", res.StatusCode)
 	}
-	// Each "already exists" answer is audited (and rate-limited); nothing else changed.
-	if auditCount(t, e) != before+2 || ouAudit(t, e, w.OrgA.ID, "Users > Create > already exists > "+w.OwnerB.Email) != 1 {
-		t.Fatal("a refused creation changed something, or its answer was not audited")
+	// Each "already exists" answer is audited (and rate-limited); nothing else changed
+	// and nothing was sent.
+	if auditCount(t, e) != before+2 || ouAudit(t, e, w.OrgA.ID, "Users > Create > already exists > "+w.OwnerB.Email) != 1 ||
+		mailCount(t, e, w.OwnerB.Email, "invitation") != 0 {
+		t.Fatal("a refused creation changed something or sent something, or its answer was not audited")
 	}
 	if res, _ := c.get(ouUser(w.OrgA, w.OwnerB)); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("user of another organisation: %d, want 404", res.StatusCode)
 	}
-	var listed bool
-	if err := e.Store.Pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM organisation_members
-		WHERE organisation_id = $1 AND user_id = $2)`, w.OrgA.ID, w.OwnerB.ID).Scan(&listed); err != nil || listed {
-		t.Fatalf("the other organisation's owner is listed in A (%v)", err)
+	listed := func() bool {
+		var listed bool
+		if err := e.Store.Pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM organisation_members
+			WHERE organisation_id = $1 AND user_id = $2)`, w.OrgA.ID, w.OwnerB.ID).Scan(&listed); err != nil {
+			t.Fatal(err)
+		}
+		return listed
+	}
+	if listed() {
+		t.Fatal("the other organisation's owner is listed in A")
+	}
+	// "Invite them": an invitation, still no access and no listing until they accept.
+	form := ouInviteForm("Someone", w.OwnerB.Email, w.AccA2, domain.ViewerRoleID)
+	form.Set("invite_existing", "1")
+	if res, body := c.post(ouPath(w.OrgA), form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invite an existing user: %d\n%s", res.StatusCode, excerpt(body))
+	}
+	if st, _ := ouMemberStatus(t, e, w.AccA2.ID, w.OwnerB.ID); st != "" || listed() {
+		t.Fatal("an existing user of another organisation was added before accepting")
+	}
+	link := invitationLink(t, e, w.OwnerB.Email)
+	b := e.client()
+	b.login(w.OwnerB.Email, pgtest.Password)
+	if res, body := b.post(link+"/accept", url.Values{}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/a/"+w.AccA2.Slug+"/" {
+		t.Fatalf("accept as the existing user: %d %s\n%s", res.StatusCode, res.Header.Get("Location"), excerpt(body))
+	}
+	if st, _ := ouMemberStatus(t, e, w.AccA2.ID, w.OwnerB.ID); st != "active" || !listed() {
+		t.Fatal("accepting did not give access and list the user in A")
 	}
 }
 

@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
@@ -47,25 +46,7 @@ func (s *Server) renderOrgUser(w http.ResponseWriter, r *http.Request, status in
 	}
 	p := pages.OrgUserProps{Shell: sh, Organisation: view.Organisation, User: view.User, Tab: tab, Grants: view.Grants,
 		Accounts: view.Accounts, Error: errMsg, GrantAccountID: grantAccount, GrantRoleID: grantRole}
-	if s.sessions.GetString(r.Context(), orgUsersLinkUserKey) == strconv.FormatInt(userID, 10) {
-		p.Link = s.sessions.PopString(r.Context(), orgUsersLinkKey)
-		s.sessions.Remove(r.Context(), orgUsersLinkUserKey)
-	}
-	names := map[int64]string{}
-	for _, a := range view.Accounts {
-		names[a.ID] = a.Name
-	}
-	for _, role := range view.Roles {
-		label := "Roles"
-		if !role.Predefined() {
-			label = "Custom roles of " + names[role.AccountID] + " (only for " + names[role.AccountID] + ")"
-		}
-		if n := len(p.RoleGroups); n == 0 || p.RoleGroups[n-1].Label != label {
-			p.RoleGroups = append(p.RoleGroups, pages.OrgRoleGroup{Label: label})
-		}
-		g := &p.RoleGroups[len(p.RoleGroups)-1]
-		g.Roles = append(g.Roles, role)
-	}
+	p.RoleGroups = roleGroups(view.Accounts, view.Roles)
 	for _, o := range view.OwnerRoles {
 		p.OwnerRoles = append(p.OwnerRoles, pages.OrgOwnerRoleRow{Organisation: o.Organisation, Owner: o.Owner})
 	}

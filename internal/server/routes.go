@@ -33,6 +33,11 @@ func (s *Server) routes() http.Handler {
 	t.handle(r, "", "POST", "/logout", pub, s.logout)
 	t.handle(r, "", "GET", "/set-password/{token}", pub, s.setPasswordShow)
 	t.handle(r, "", "POST", "/set-password/{token}", pub, s.setPassword)
+	// Invitation links: the token is the key; the handlers check who is signed in.
+	t.handle(r, "", "GET", "/invitations/{token}", pub, s.invitationShow)
+	t.handle(r, "", "POST", "/invitations/{token}/accept", pub, s.invitationAccept)
+	t.handle(r, "", "POST", "/invitations/{token}/decline", pub, s.invitationDecline)
+	t.handle(r, "", "POST", "/invitations/{token}/switch", pub, s.invitationSwitch)
 
 	// The development mailbox exists only in development without SMTP: anywhere else
 	// its links would be live ones meant for other people.
@@ -108,7 +113,16 @@ func (s *Server) routes() http.Handler {
 		acct("POST", "/members/{user}/remove", domain.PermMembersManage, s.membersRemove)
 		acct("POST", "/members/{user}/transfer", domain.PermOwnershipTransfer, s.membersTransfer)
 		acct("POST", "/members/{user}/scope", domain.PermMembersManage, s.membersScope)
+		acct("GET", "/invitations/new", domain.PermMembersInvite, s.invitationsNew)
+		acct("POST", "/invitations/preview", domain.PermMembersInvite, s.invitationsPreview)
+		acct("POST", "/invitations", domain.PermMembersInvite, s.invitationsSend)
+		acct("POST", "/invitations/{invitation}/resend", domain.PermMembersInvite, s.invitationResend)
+		acct("POST", "/invitations/{invitation}/revoke", domain.PermMembersInvite, s.invitationRevoke)
+		acct("POST", "/access-requests", domain.PermAccountView, s.accessRequestCreate)
+		acct("POST", "/access-requests/{request}/approve", domain.PermMembersManage, s.accessRequestApprove)
+		acct("POST", "/access-requests/{request}/deny", domain.PermMembersManage, s.accessRequestDeny)
 		acct("GET", "/settings", domain.PermAccountView, s.settingsShow)
+		acct("POST", "/leave", domain.PermAccountView, s.accountLeave)
 		acct("POST", "/close", domain.PermAccountClose, s.accountClose)
 
 		acct("GET", "/roles", domain.PermMembersView, s.rolesList)

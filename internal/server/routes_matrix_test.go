@@ -55,15 +55,17 @@ type matrixObjects struct {
 	target               domain.User // a Viewer of account A1, listed in organisation A
 	role, campaign, list int64       // of account A1
 	session              int64       // another session of the caller
-	token                string      // of a valid set-password link
+	token                string      // of a valid set-password link, and of a pending invitation to a new email
 	mail                 int64       // a failed outbox message
+	invitation, request  int64       // a pending invitation and an open access request of account A1
 	accountSlug, orgSlug string
 }
 
 func (o matrixObjects) path(pattern string) string {
 	return strings.NewReplacer("{account}", o.accountSlug, "{org}", o.orgSlug, "{user}", fmt.Sprint(o.target.ID),
 		"{role}", fmt.Sprint(o.role), "{campaign}", fmt.Sprint(o.campaign), "{list}", fmt.Sprint(o.list),
-		"{session}", fmt.Sprint(o.session), "{token}", o.token, "{id}", fmt.Sprint(o.mail)).Replace(pattern)
+		"{session}", fmt.Sprint(o.session), "{token}", o.token, "{id}", fmt.Sprint(o.mail), "{invitation}", fmt.Sprint(o.invitation),
+		"{request}", fmt.Sprint(o.request)).Replace(pattern)
 }
 
 // TestRouteMatrix walks every registered route and calls it as each predefined role,
@@ -77,10 +79,12 @@ func TestRouteMatrix(t *testing.T) {
 	ctx := context.Background()
 	guards := e.Server.Guards()
 	all := walkRoutes(t, e.Server)
-	// GETs first; ownership transfer and closing last, so earlier calls see the roles
-	// as granted and the account open.
+	// GETs first; ownership transfer, closing and leaving last, so earlier calls see
+	// the roles as granted, the account open and the caller still a member.
 	weight := func(r matrixRoute) int {
 		switch {
+		case strings.HasSuffix(r.pattern, "/leave"):
+			return 4
 		case strings.HasSuffix(r.pattern, "/transfer"):
 			return 3
 		case strings.HasSuffix(r.pattern, "/close"):
@@ -118,6 +122,12 @@ func TestRouteMatrix(t *testing.T) {
 		token, hash := auth.NewToken()
 		must(e.Store.CreatePasswordToken(ctx, o.target.ID, hash, time.Now().Add(time.Hour), "test"))
 		o.token = token
+		must(e.Store.Pool.QueryRow(ctx, `INSERT INTO invitations (account_id, email, first_name, role_id, role_name, invited_by,
+			last_sent_at, expires_at) VALUES ($1, $2, 'Matrix', $3, 'Viewer', $4, now(), now() + interval '1 day') RETURNING id`,
+			w.AccA1.ID, pgtest.Unique("invitee")+"@new.test", domain.ViewerRoleID, w.OwnerA.ID).Scan(&o.invitation))
+		e.exec(`INSERT INTO invitation_tokens (token_hash, invitation_id) VALUES ($1, $2)`, hash, o.invitation)
+		must(e.Store.Pool.QueryRow(ctx, `INSERT INTO access_requests (account_id, user_id, permission, role_name_before)
+			VALUES ($1, $2, 'campaigns.edit', 'Viewer') RETURNING id`, w.AccA1.ID, o.target.ID).Scan(&o.request))
 		return o
 	}
 	// stale is one set of objects for refused callers: they never reach the handler.
@@ -170,6 +180,12 @@ func TestRouteMatrix(t *testing.T) {
 				t.Errorf("%s %s as %s (lacks %s): %d, want 403", r.method, r.pattern, role.Name, g.Permission, got)
 			}
 		}
+	}
+
+	// Each role's last call left account A1 (POST /leave): give the callers their
+	// memberships back for the calls that follow.
+	for _, u := range callers {
+		e.exec(`UPDATE memberships SET status = 'active' WHERE account_id = $1 AND user_id = $2`, w.AccA1.ID, u.ID)
 	}
 
 	// Non-account routes: organisation owner, staff, plain user, anyone.

@@ -40,6 +40,41 @@ func sessionStart(r *http.Request, expiry time.Time) domain.SessionStart {
 	return domain.SessionStart{Expiry: expiry, IP: clientIP(r), UserAgent: r.UserAgent()}
 }
 
+// completeSignIn is the one place a sign-in ends, whatever proved it (the password
+// step, or a new user's password chosen on an invitation): it starts the session
+// (signIn), forgets the sign-in's cookies and sends the browser to dest. Steps the
+// login policy still owes belong before the call to signIn here.
+func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, u domain.User, method, dest string) {
+	if err := s.signIn(r, u, method); err != nil {
+		s.countSignIn(signInError)
+		s.fail(w, r, err)
+		return
+	}
+	s.countSignIn(signInOK)
+	s.clearLoginEmail(w)
+	s.clearLoginNext(w)
+	http.Redirect(w, r, dest, http.StatusSeeOther)
+}
+
+// optionalUser returns the signed-in user of a public page, when there is one whose
+// session is still good (not disabled, same session epoch).
+func (s *Server) optionalUser(r *http.Request) (domain.User, bool) {
+	uid := s.userID(r)
+	if uid == 0 {
+		return domain.User{}, false
+	}
+	u, err := s.app.User(r.Context(), uid)
+	if err != nil || u.SessionEpoch != s.sessions.GetInt(r.Context(), sessEpoch) {
+		return domain.User{}, false
+	}
+	return u, true
+}
+
+// actorOf describes u, signed in on this request, as the app layer's Actor.
+func actorOf(r *http.Request, u domain.User) app.Actor {
+	return app.Actor{UserID: u.ID, Email: u.Email, IP: clientIP(r), IsStaff: u.IsStaff}
+}
+
 // toLogin ends whatever session there is and sends the browser to /login.
 func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
 	if s.userID(r) != 0 {

@@ -1,6 +1,8 @@
 package pages
 
 import (
+	"time"
+
 	"atrium/internal/domain"
 	"atrium/web"
 )
@@ -18,6 +20,20 @@ type MembersProps struct {
 	CanManage bool
 	IsOwner   bool
 	Error     string
+	// CanInvite shows "Invite a user" and the Resend and Revoke buttons.
+	CanInvite bool
+	// Invitations are one page (InvitationsPage) of the pending and expired
+	// invitations; PendingInvitations counts the pending ones on every page. Now tells
+	// expired ones.
+	Invitations        []domain.Invitation
+	InvitationsPage    int
+	InvitationsMore    bool
+	PendingInvitations int
+	Now                time.Time
+	// Requests are the open access requests (shown to CanManage), a page at a time.
+	Requests     []AccessRequestRow
+	RequestsPage int
+	RequestsMore bool
 }
 
 // SettingsProps is an account's settings page.
@@ -27,4 +43,6 @@ type SettingsProps struct {
 	OwnerEmail   string
 	CanClose     bool
 	ConfirmError string
+	// CanLeave offers "Leave this account" (a member who is not the owner).
+	CanLeave bool
 }

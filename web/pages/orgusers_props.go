@@ -18,18 +18,40 @@ type OrgUsersProps struct {
 	Page         int
 	More         bool
 	Create       OrgUserCreateForm
+	// Accounts and RoleGroups are the choices of the create form.
+	Accounts   []domain.Account
+	RoleGroups []OrgRoleGroup
+	// Invitations are the pending invitations to the organisation's accounts, newest
+	// first; MoreInvitations says the list is cut.
+	Invitations     []domain.Invitation
+	MoreInvitations bool
+	MessageMax      int
 }
 
-// OrgUserCreateForm is the "+ Create a new user" form with its values and errors.
+// OrgUserCreateForm is the "+ Create a new user" form, which sends an invitation, with
+// its values and errors.
 type OrgUserCreateForm struct {
-	FullName      string
-	Email         string
-	FullNameError string
-	EmailError    string
+	FirstName string
+	LastName  string
+	Email     string
+	AccountID int64
+	RoleID    int64
+	Message   string
+
+	FirstNameError string
+	LastNameError  string
+	EmailError     string
+	AccountError   string
+	RoleError      string
+	MessageError   string
+	// Error is a refusal that belongs to no one field (seats, rate limit).
+	Error string
 	// Existing is the user who already has that email: the page offers to open them
-	// when they are listed here (InOrganisation), and says nothing was added otherwise.
+	// when they are listed here (InOrganisation), and otherwise to invite them to
+	// Account (they accept or decline).
 	Existing       *domain.User
 	InOrganisation bool
+	Account        domain.Account
 	// Open shows the form unfolded (after an error).
 	Open bool
 }
@@ -96,8 +118,6 @@ type OrgUserProps struct {
 	// GrantAccountID and GrantRoleID keep the add row's choices after an error.
 	GrantAccountID int64
 	GrantRoleID    int64
-	// Link is the one-time set-password link of a user just created (shown once).
-	Link string
 }
 
 // Href is the user's page on a tab.
