@@ -73,7 +73,7 @@ type hostileRoute struct {
 // counted are the tables a refused request must leave alone.
 var counted = []string{"users", "organisations", "accounts", "memberships", "organisation_members", "organisation_owners",
 	"roles", "role_permissions", "resource_scopes", "campaigns", "lists", "contacts", "password_tokens", "sessions",
-	"audit_events", "rate_limits", "login_throttles"}
+	"audit_events", "rate_limits", "login_throttles", "email_changes", "mail_outbox"}
 
 func tableCounts(t *testing.T, e *env) map[string]int {
 	t.Helper()
@@ -207,6 +207,20 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 			tok, hash := auth.NewToken()
 			must(s.CreatePasswordToken(ctx, newUser().ID, hash, time.Now().Add(time.Hour), "test"))
 			return hostileCall{c: e.client(), params: map[string]string{"token": tok}, form: url.Values{"password": {"a fine new passphrase"}}}
+		}},
+		"POST /login/forgot": {setup: func() hostileCall {
+			return hostileCall{c: e.client(), form: url.Values{"email": {w.Viewer.Email}}}
+		}},
+		"POST /reset-password/{token}": {kinds: map[string]int{"password": secret}, setup: func() hostileCall {
+			return hostileCall{c: e.client(), params: map[string]string{"token": resetToken(t, e, newUser())},
+				form: url.Values{"password": {"a fine new passphrase"}}}
+		}},
+		"POST /confirm-email/{token}": {setup: func() hostileCall {
+			return hostileCall{c: e.client(), params: map[string]string{"token": emailChangeToken(t, e, newUser())}, form: url.Values{}}
+		}},
+		"POST /profile/email": {kinds: map[string]int{"email_current_password": secret}, setup: func() hostileCall {
+			return hostileCall{c: signedIn(newUser()), form: url.Values{"new_email": {pgtest.Unique("moved") + "@hostile.test"},
+				"email_current_password": {pgtest.Password}}}
 		}},
 		"POST /profile/favourite": {setup: func() hostileCall {
 			return hostileCall{c: agency, form: url.Values{"account": {w.AccA2.Slug}}}
@@ -482,9 +496,15 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 	// GET routes: hostile search boxes (?q= and ?filter=) and URL parameters.
 	searches := map[string]bool{"/accounts": true, "/a/{account}/members": true, "/org/{org}/users": true,
 		"/a/{account}/activity": true, "/org/{org}/activity": true}
-	getParams := func() map[string]string {
+	getParams := func(pattern string) map[string]string {
 		tok, hash := auth.NewToken()
 		must(s.CreatePasswordToken(ctx, newUser().ID, hash, time.Now().Add(time.Hour), "test"))
+		switch {
+		case strings.HasPrefix(pattern, "/reset-password/"):
+			tok = resetToken(t, e, newUser())
+		case strings.HasPrefix(pattern, "/confirm-email/"):
+			tok = emailChangeToken(t, e, newUser())
+		}
 		return map[string]string{"account": w.AccA1.Slug, "org": w.OrgA.Slug, "user": ids(w.Viewer.ID), "role": ids(newRole()),
 			"campaign": ids(newCampaign()), "list": ids(newList()), "token": tok}
 	}
@@ -492,7 +512,8 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 		switch {
 		case strings.HasPrefix(pattern, "/staff/"):
 			return staff
-		case pattern == "/login" || pattern == "/login/password" || strings.HasPrefix(pattern, "/set-password/"):
+		case strings.HasPrefix(pattern, "/login") || strings.HasPrefix(pattern, "/set-password/") ||
+			strings.HasPrefix(pattern, "/reset-password/") || strings.HasPrefix(pattern, "/confirm-email/"):
 			return e.client()
 		}
 		return owner
@@ -510,7 +531,7 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 	}
 	long := hostileValue{name: "long search", value: strings.Repeat("é", 5000), searchable: true}
 	for _, pattern := range gets {
-		params := getParams()
+		params := getParams(pattern)
 		path := fillPattern(pattern, params)
 		res, _ := getAs(pattern).get(path)
 		baseStatus := res.StatusCode

@@ -56,13 +56,22 @@ type matrixObjects struct {
 	role, campaign, list int64       // of account A1
 	session              int64       // another session of the caller
 	token                string      // of a valid set-password link
+	resetToken           string      // of a valid password-reset link
+	emailToken           string      // of a valid email-change confirmation link
 	accountSlug, orgSlug string
 }
 
 func (o matrixObjects) path(pattern string) string {
+	token := o.token
+	switch {
+	case strings.HasPrefix(pattern, "/reset-password/"):
+		token = o.resetToken
+	case strings.HasPrefix(pattern, "/confirm-email/"):
+		token = o.emailToken
+	}
 	return strings.NewReplacer("{account}", o.accountSlug, "{org}", o.orgSlug, "{user}", fmt.Sprint(o.target.ID),
 		"{role}", fmt.Sprint(o.role), "{campaign}", fmt.Sprint(o.campaign), "{list}", fmt.Sprint(o.list),
-		"{session}", fmt.Sprint(o.session), "{token}", o.token).Replace(pattern)
+		"{session}", fmt.Sprint(o.session), "{token}", token).Replace(pattern)
 }
 
 // TestRouteMatrix walks every registered route and calls it as each predefined role,
@@ -115,6 +124,8 @@ func TestRouteMatrix(t *testing.T) {
 		token, hash := auth.NewToken()
 		must(e.Store.CreatePasswordToken(ctx, o.target.ID, hash, time.Now().Add(time.Hour), "test"))
 		o.token = token
+		o.resetToken = resetToken(t, e, pgtest.MustUser(t, e.Store, pgtest.Unique("reset")+"@a.test"))
+		o.emailToken = emailChangeToken(t, e, o.target)
 		return o
 	}
 	// stale is one set of objects for refused callers: they never reach the handler.
