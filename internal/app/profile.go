@@ -37,7 +37,8 @@ func (a *App) ChangeName(ctx context.Context, actor Actor, name string) (string,
 // wrong current password counts as a failed attempt. On success every session of the
 // user but the one with the token keep ends (their session epoch rises too, so keep
 // must be renewed at once: RenewSession), the email's failed attempts are forgotten and
-// the address's reserved one given back, and it is audited. It returns the new session
+// the address's reserved one given back, any email change waiting for confirmation
+// ends, the user gets a notice by email, and it is audited. It returns the new session
 // epoch.
 func (a *App) ChangePassword(ctx context.Context, actor Actor, current, next, keep string) (int, error) {
 	if err := checkSecret("current_password", current); err != nil {
@@ -78,6 +79,9 @@ func (a *App) ChangePassword(ctx context.Context, actor Actor, current, next, ke
 			return err
 		}
 		if err := tx.SettleLoginAttempt(ctx, emailThrottleKey(email), ipThrottleKey(actor.IP)); err != nil {
+			return err
+		}
+		if err := a.passwordChanged(ctx, tx, actor); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, "Profile > Change password", actor.Email, 0, 0)

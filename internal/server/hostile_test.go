@@ -75,7 +75,8 @@ type hostileRoute struct {
 // counted are the tables a refused request must leave alone.
 var counted = []string{"users", "organisations", "accounts", "memberships", "organisation_members", "organisation_owners",
 	"roles", "role_permissions", "resource_scopes", "campaigns", "lists", "contacts", "password_tokens", "sessions",
-	"audit_events", "rate_limits", "login_throttles", "invitations", "invitation_tokens", "access_requests", "mail_outbox"}
+	"audit_events", "rate_limits", "login_throttles", "invitations", "invitation_tokens", "access_requests", "mail_outbox",
+	"email_changes"}
 
 func tableCounts(t *testing.T, e *env) map[string]int {
 	t.Helper()
@@ -240,6 +241,20 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 			tok, hash := auth.NewToken()
 			must(s.CreatePasswordToken(ctx, newUser().ID, hash, time.Now().Add(time.Hour), "test"))
 			return hostileCall{c: e.client(), params: map[string]string{"token": tok}, form: url.Values{"password": {"a fine new passphrase"}}}
+		}},
+		"POST /login/forgot": {setup: func() hostileCall {
+			return hostileCall{c: e.client(), form: url.Values{"email": {w.Viewer.Email}}}
+		}},
+		"POST /reset-password/{token}": {kinds: map[string]int{"password": secret}, setup: func() hostileCall {
+			return hostileCall{c: e.client(), params: map[string]string{"token": resetToken(t, e, newUser())},
+				form: url.Values{"password": {"a fine new passphrase"}}}
+		}},
+		"POST /confirm-email/{token}": {setup: func() hostileCall {
+			return hostileCall{c: e.client(), params: map[string]string{"token": emailChangeToken(t, e, newUser())}, form: url.Values{}}
+		}},
+		"POST /profile/email": {kinds: map[string]int{"email_current_password": secret}, setup: func() hostileCall {
+			return hostileCall{c: signedIn(newUser()), form: url.Values{"new_email": {pgtest.Unique("moved") + "@hostile.test"},
+				"email_current_password": {pgtest.Password}}}
 		}},
 		"POST /profile/favourite": {setup: func() hostileCall {
 			return hostileCall{c: agency, form: url.Values{"account": {w.AccA2.Slug}}}
@@ -582,8 +597,13 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 	getParams := func(pattern string) map[string]string {
 		tok, hash := auth.NewToken()
 		must(s.CreatePasswordToken(ctx, newUser().ID, hash, time.Now().Add(time.Hour), "test"))
-		if strings.HasPrefix(pattern, "/invitations/") {
+		switch {
+		case strings.HasPrefix(pattern, "/invitations/"):
 			_, _, _, tok = invitation()
+		case strings.HasPrefix(pattern, "/reset-password/"):
+			tok = resetToken(t, e, newUser())
+		case strings.HasPrefix(pattern, "/confirm-email/"):
+			tok = emailChangeToken(t, e, newUser())
 		}
 		return map[string]string{"account": w.AccA1.Slug, "org": w.OrgA.Slug, "user": ids(w.Viewer.ID), "role": ids(newRole()),
 			"campaign": ids(newCampaign()), "list": ids(newList()), "token": tok}
@@ -592,7 +612,8 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 		switch {
 		case strings.HasPrefix(pattern, "/staff/"):
 			return staff
-		case pattern == "/login" || pattern == "/login/password" || strings.HasPrefix(pattern, "/set-password/"):
+		case strings.HasPrefix(pattern, "/login") || strings.HasPrefix(pattern, "/set-password/") ||
+			strings.HasPrefix(pattern, "/reset-password/") || strings.HasPrefix(pattern, "/confirm-email/"):
 			return e.client()
 		}
 		return owner

@@ -12,24 +12,11 @@ import (
 	"atrium/internal/domain"
 )
 
-// outboxMail is one row of mail_outbox, as the tests read it.
-type outboxMail struct {
-	ID                        int64
-	Kind, Subject, Text, HTML string
-	AccountID                 int64
-}
-
 // lastMail returns the newest message in the outbox to the address; the test fails
 // when there is none.
 func lastMail(t *testing.T, e *env, to string) outboxMail {
 	t.Helper()
-	var m outboxMail
-	err := e.Store.Pool.QueryRow(context.Background(), `SELECT id, kind, subject, text_body, html_body, coalesce(account_id, 0)
-		FROM mail_outbox WHERE to_address = $1 ORDER BY id DESC LIMIT 1`, to).Scan(&m.ID, &m.Kind, &m.Subject, &m.Text, &m.HTML, &m.AccountID)
-	if err != nil {
-		t.Fatalf("no message to %s in the outbox: %v", to, err)
-	}
-	return m
+	return e.lastMail(to)
 }
 
 // mailCount counts the outbox messages to the address of that kind.

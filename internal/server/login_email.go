@@ -15,6 +15,14 @@ import (
 // with its message and what was typed, less what cannot be shown (bytes that are not
 // UTF-8, control characters) and less all of it when it is far too long to edit.
 func (s *Server) emailRefused(w http.ResponseWriter, r *http.Request, raw string, err error) {
+	s.render(w, r, http.StatusUnprocessableEntity, pages.Login(pages.LoginProps{Step: "email", Email: shownEmail(raw),
+		Error: domain.ErrorMessage(err)}))
+}
+
+// shownEmail is a refused email as a form shows it back: what was typed, less what
+// cannot be shown (bytes that are not UTF-8, control characters) and less all of it
+// when it is far too long to edit.
+func shownEmail(raw string) string {
 	shown := strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return -1
@@ -22,10 +30,9 @@ func (s *Server) emailRefused(w http.ResponseWriter, r *http.Request, raw string
 		return r
 	}, strings.ToValidUTF8(raw, ""))
 	if len(shown) > 2*app.MaxEmailLen {
-		shown = ""
+		return ""
 	}
-	s.render(w, r, http.StatusUnprocessableEntity, pages.Login(pages.LoginProps{Step: "email", Email: shown,
-		Error: domain.ErrorMessage(err)}))
+	return shown
 }
 
 // loginEmailStep takes the email step and moves to the first step the login policy

@@ -78,7 +78,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 
 // redactPath hides the secret part of one-time-token URLs.
 func redactPath(p string) string {
-	for _, prefix := range []string{"/set-password/", "/invitations/"} {
+	for _, prefix := range []string{"/set-password/", "/invitations/", "/reset-password/", "/confirm-email/"} {
 		if strings.HasPrefix(p, prefix) && len(p) > len(prefix) {
 			return prefix + "[token]"
 		}

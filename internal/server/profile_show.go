@@ -9,7 +9,7 @@ import (
 // profileLimit bounds the account table on the profile; the rest is searchable.
 const profileLimit = 200
 
-// profileShow renders the user's profile: details, name and password forms, sessions,
+// profileShow renders the user's profile: details, name, email and password forms, sessions,
 // and accounts with the favourite star.
 func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) {
 	s.renderProfile(w, r, http.StatusOK, pages.ProfileProps{})
@@ -26,6 +26,10 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status in
 	}
 	p.Entries, p.More, p.Total, p.LandsIn = accounts.Entries, accounts.More, accounts.Total, accounts.LandsIn
 	if p.Sessions, err = s.app.Sessions(r.Context(), u, s.sessions.Token(r.Context())); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.EmailChange, err = s.emailChangeProps(r, p.EmailChange); err != nil {
 		s.fail(w, r, err)
 		return
 	}

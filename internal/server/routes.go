@@ -33,6 +33,13 @@ func (s *Server) routes() http.Handler {
 	t.handle(r, "", "POST", "/logout", pub, s.logout)
 	t.handle(r, "", "GET", "/set-password/{token}", pub, s.setPasswordShow)
 	t.handle(r, "", "POST", "/set-password/{token}", pub, s.setPassword)
+	t.handle(r, "", "GET", "/login/forgot", pub, s.forgotShow)
+	t.handle(r, "", "POST", "/login/forgot", pub, s.forgotSend)
+	t.handle(r, "", "GET", "/reset-password/{token}", pub, s.resetShow)
+	t.handle(r, "", "POST", "/reset-password/{token}", pub, s.resetPassword)
+	t.handle(r, "", "GET", "/confirm-email/{token}", pub, s.confirmEmailShow)
+	t.handle(r, "", "POST", "/confirm-email/{token}", pub, s.confirmEmail)
+
 	// Invitation links: the token is the key; the handlers check who is signed in.
 	t.handle(r, "", "GET", "/invitations/{token}", pub, s.invitationShow)
 	t.handle(r, "", "POST", "/invitations/{token}/accept", pub, s.invitationAccept)
@@ -56,6 +63,7 @@ func (s *Server) routes() http.Handler {
 		t.handle(r, "", "POST", "/profile/favourite", user, s.profileFavourite)
 		t.handle(r, "", "POST", "/profile/name", user, s.profileName)
 		t.handle(r, "", "POST", "/profile/password", user, s.profilePassword)
+		t.handle(r, "", "POST", "/profile/email", user, s.profileEmail)
 		t.handle(r, "", "POST", "/profile/sessions/{session}/end", user, s.profileEndSession)
 		t.handle(r, "", "POST", "/profile/sessions/end-others", user, s.profileEndOtherSessions)
 	})

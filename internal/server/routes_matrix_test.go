@@ -58,13 +58,22 @@ type matrixObjects struct {
 	token                string      // of a valid set-password link, and of a pending invitation to a new email
 	mail                 int64       // a failed outbox message
 	invitation, request  int64       // a pending invitation and an open access request of account A1
+	resetToken           string      // of a valid password-reset link
+	emailToken           string      // of a valid email-change confirmation link
 	accountSlug, orgSlug string
 }
 
 func (o matrixObjects) path(pattern string) string {
+	token := o.token
+	switch {
+	case strings.HasPrefix(pattern, "/reset-password/"):
+		token = o.resetToken
+	case strings.HasPrefix(pattern, "/confirm-email/"):
+		token = o.emailToken
+	}
 	return strings.NewReplacer("{account}", o.accountSlug, "{org}", o.orgSlug, "{user}", fmt.Sprint(o.target.ID),
 		"{role}", fmt.Sprint(o.role), "{campaign}", fmt.Sprint(o.campaign), "{list}", fmt.Sprint(o.list),
-		"{session}", fmt.Sprint(o.session), "{token}", o.token, "{id}", fmt.Sprint(o.mail), "{invitation}", fmt.Sprint(o.invitation),
+		"{session}", fmt.Sprint(o.session), "{token}", token, "{id}", fmt.Sprint(o.mail), "{invitation}", fmt.Sprint(o.invitation),
 		"{request}", fmt.Sprint(o.request)).Replace(pattern)
 }
 
@@ -128,6 +137,8 @@ func TestRouteMatrix(t *testing.T) {
 		e.exec(`INSERT INTO invitation_tokens (token_hash, invitation_id) VALUES ($1, $2)`, hash, o.invitation)
 		must(e.Store.Pool.QueryRow(ctx, `INSERT INTO access_requests (account_id, user_id, permission, role_name_before)
 			VALUES ($1, $2, 'campaigns.edit', 'Viewer') RETURNING id`, w.AccA1.ID, o.target.ID).Scan(&o.request))
+		o.resetToken = resetToken(t, e, pgtest.MustUser(t, e.Store, pgtest.Unique("reset")+"@a.test"))
+		o.emailToken = emailChangeToken(t, e, o.target)
 		return o
 	}
 	// stale is one set of objects for refused callers: they never reach the handler.

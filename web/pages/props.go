@@ -37,10 +37,12 @@ type ProfileProps struct {
 	// Sessions are where the user is signed in, newest first.
 	Sessions []domain.SessionInfo
 	// Forms re-shown after a refused change: the name typed and the errors by field
-	// (full_name, current_password, new_password) or for the password form as a whole
-	// (password).
+	// (full_name, current_password, new_password, new_email, email_current_password) or
+	// for the password or email form as a whole (password, email).
 	Name   string
 	Errors map[string]string
+	// EmailChange is the email card.
+	EmailChange EmailChangeProps
 }
 
 // OrgProps is the organisation page for its owners.
