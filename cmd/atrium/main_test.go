@@ -13,9 +13,12 @@ import (
 	"atrium/internal/pgtest"
 )
 
+// testKey is an ATRIUM_SECRET_KEY for tests.
+const testKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
 func TestRun_StaffCLI(t *testing.T) {
 	_, url := pgtest.New(t)
-	env := map[string]string{"DATABASE_URL": url, "ATRIUM_BASE_URL": "http://127.0.0.1:9"}
+	env := map[string]string{"DATABASE_URL": url, "ATRIUM_BASE_URL": "http://127.0.0.1:9", "ATRIUM_SECRET_KEY": testKey}
 	getenv := func(k string) string { return env[k] }
 	cli := func(args ...string) (string, error) {
 		var out bytes.Buffer
@@ -89,7 +92,7 @@ func TestRun_StaffCLI(t *testing.T) {
 }
 
 func TestRun_RejectsUnknownHashImpl(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": "postgres://127.0.0.1:9/none", "ATRIUM_HASH_IMPL": "x/crypto"}
+	env := map[string]string{"DATABASE_URL": "postgres://127.0.0.1:9/none", "ATRIUM_HASH_IMPL": "x/crypto", "ATRIUM_SECRET_KEY": testKey}
 	err := run(context.Background(), []string{"migrate"}, func(k string) string { return env[k] }, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "ATRIUM_HASH_IMPL") {
 		t.Fatalf("unknown ATRIUM_HASH_IMPL: %v", err)

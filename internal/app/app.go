@@ -20,6 +20,9 @@ type App struct {
 	mail    *mail.Queue
 	now     func() time.Time
 	baseURL string
+	// sealer seals TOTP secrets at rest; nil until SetSecretKey (two-factor use cases
+	// fail without it).
+	sealer *auth.Sealer
 }
 
 // New wires the use cases over a store and a password hasher. baseURL prefixes links.
@@ -29,6 +32,17 @@ func New(s *store.Store, h *auth.Hasher, baseURL string) *App {
 
 // SetClock replaces the clock the use cases read (tests move time with it).
 func (a *App) SetClock(now func() time.Time) { a.now = now }
+
+// SetSecretKey sets the key that seals secrets at rest (ATRIUM_SECRET_KEY, 32 bytes),
+// and any older keys whose sealed secrets must still open.
+func (a *App) SetSecretKey(key []byte, older ...[]byte) error {
+	s, err := auth.NewSealer(key, older...)
+	if err != nil {
+		return err
+	}
+	a.sealer = s
+	return nil
+}
 
 // Hasher exposes the password hasher (benchmarks and tests count its work).
 func (a *App) Hasher() *auth.Hasher { return a.hasher }

@@ -45,6 +45,8 @@ type AccountSettings struct {
 	OwnerEmail string
 	// CanClose is true for the one caller who may close the account: its owner.
 	CanClose bool
+	// CanSecurity is true for callers who may change its security settings.
+	CanSecurity bool
 }
 
 // Settings returns the account's settings page data. Needs account.view.
@@ -57,7 +59,8 @@ func (a *App) Settings(ctx context.Context, h Access) (AccountSettings, error) {
 		return AccountSettings{}, forbidden(domain.PermAccountView)
 	}
 	owner, err := a.store.AccountOwnerEmail(ctx, access.Account.ID)
-	return AccountSettings{OwnerEmail: owner, CanClose: access.Permissions.Has(domain.PermAccountClose)}, err
+	return AccountSettings{OwnerEmail: owner, CanClose: access.Permissions.Has(domain.PermAccountClose),
+		CanSecurity: access.Permissions.Has(domain.PermAccountSecurity)}, err
 }
 
 // RenameOrganisation renames an organisation. Only its owners may (others get

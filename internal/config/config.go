@@ -13,16 +13,19 @@ import (
 
 // Config is the whole runtime configuration.
 type Config struct {
-	DatabaseURL string        // DATABASE_URL
-	Addr        string        // ATRIUM_ADDR, default ":8080"
-	BaseURL     string        // ATRIUM_BASE_URL, default "http://localhost:8080"
-	SecretKey   []byte        // ATRIUM_SECRET_KEY, 32 bytes hex; random per process in dev when unset
-	SMTPURL     string        // SMTP_URL; empty means the dev mailbox
-	MailFrom    string        // ATRIUM_MAIL_FROM
-	Dev         bool          // ATRIUM_DEV: demo data and dev mailbox
-	SessionLife time.Duration // ATRIUM_SESSION_LIFETIME, absolute session lifetime, default 12h
-	HashWorkers int           // ATRIUM_HASH_WORKERS, concurrent password hashes, default 2
-	HashImpl    string        // ATRIUM_HASH_IMPL, argon2id code: "fork" (default) or "xcrypto"; auth.ParseImpl checks it
+	DatabaseURL string // DATABASE_URL
+	Addr        string // ATRIUM_ADDR, default ":8080"
+	BaseURL     string // ATRIUM_BASE_URL, default "http://localhost:8080"
+	SecretKey   []byte // ATRIUM_SECRET_KEY, 32 bytes hex; required unless Dev
+	// DevSecretKey is true when ATRIUM_DEV is on and no ATRIUM_SECRET_KEY is set: the
+	// caller then seals with the fixed, public development key.
+	DevSecretKey bool
+	SMTPURL      string        // SMTP_URL; empty means the dev mailbox
+	MailFrom     string        // ATRIUM_MAIL_FROM
+	Dev          bool          // ATRIUM_DEV: demo data and dev mailbox
+	SessionLife  time.Duration // ATRIUM_SESSION_LIFETIME, absolute session lifetime, default 12h
+	HashWorkers  int           // ATRIUM_HASH_WORKERS, concurrent password hashes, default 2
+	HashImpl     string        // ATRIUM_HASH_IMPL, argon2id code: "fork" (default) or "xcrypto"; auth.ParseImpl checks it
 }
 
 // Secure reports whether the app is served over https (cookies get Secure and __Host-).
@@ -64,6 +67,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, errors.New("ATRIUM_SECRET_KEY must be 64 hex characters (32 bytes)")
 		}
 		c.SecretKey = k
+	}
+	if c.SecretKey == nil {
+		if !c.Dev {
+			return c, errors.New("ATRIUM_SECRET_KEY is not set: it must be 64 hex characters (32 random bytes, e.g. from " +
+				"`openssl rand -hex 32`) and seals two-factor secrets at rest; keep it safe and the same on every instance " +
+				"(ATRIUM_DEV=1 uses a fixed development key instead)")
+		}
+		c.DevSecretKey = true
 	}
 	return c, nil
 }

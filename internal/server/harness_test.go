@@ -89,6 +89,9 @@ func serveEnv(t testing.TB, dbURL string, logTo ...io.Writer) *env {
 	cfg := config.Config{DatabaseURL: dbURL, BaseURL: base, SessionLife: 12 * time.Hour, HashWorkers: 2}
 	st := store.New(pool)
 	a := app.New(st, auth.NewHasher(pgtest.FastParams, 2), base)
+	if err := a.SetSecretKey(pgtest.SecretKey); err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if len(logTo) > 0 {
 		log = slog.New(slog.NewTextHandler(io.MultiWriter(logTo...), &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -6,6 +6,7 @@ import (
 
 	"atrium/internal/app"
 	"atrium/internal/domain"
+	"atrium/internal/policy"
 	"atrium/web/pages"
 )
 
@@ -20,8 +21,9 @@ func (s *Server) loginPasswordShow(w http.ResponseWriter, r *http.Request) {
 }
 
 // loginPassword checks the email and password of the password step's form. Success
-// renews the session token and lands the user; failure says only that the email and
-// password do not match. An email that cannot be anyone's goes back to the email
+// goes on through finishSignIn's policy (continueSignIn): signed in and landed, or on
+// to the next step the policy owes; failure says only that the email and password do
+// not match. An email that cannot be anyone's goes back to the email
 // step (422) before any hashing.
 func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 	raw := r.PostFormValue("email")
@@ -30,7 +32,7 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	u, err := s.app.PasswordSignIn(r.Context(), raw, r.PostFormValue("password"), clientIP(r))
+	st, err := s.app.PasswordSignIn(r.Context(), raw, r.PostFormValue("password"), clientIP(r))
 	if err != nil {
 		var e *domain.Error
 		switch domain.ErrorCode(err) {
@@ -56,10 +58,6 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if err := s.signIn(r, u, app.MethodPassword); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	s.clearLoginEmail(w)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	s.continueSignIn(w, r, st, policy.Proof{Method: policy.MethodPassword, At: s.now()}, "", true)
 }

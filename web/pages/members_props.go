@@ -22,9 +22,11 @@ type MembersProps struct {
 
 // SettingsProps is an account's settings page.
 type SettingsProps struct {
-	Shell        web.Shell
-	Access       domain.Access
-	OwnerEmail   string
-	CanClose     bool
+	Shell      web.Shell
+	Access     domain.Access
+	OwnerEmail string
+	CanClose   bool
+	// CanSecurity shows the link to the security settings (account.security).
+	CanSecurity  bool
 	ConfirmError string
 }
