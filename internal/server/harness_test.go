@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -36,9 +37,12 @@ type env struct {
 	dbURL  string
 }
 
-// writeCounter counts the statements sent by the server's pool (all), and among them
-// INSERT, UPDATE and DELETE statements (n).
-type writeCounter struct{ n, all atomic.Int64 }
+// writeCounter counts the statements sent by the server's pool (all); among them
+// INSERT, UPDATE and DELETE statements (n); and every statement that writes (any): n's
+// and writes inside a WITH query as well, such as a session saved or a code counted.
+type writeCounter struct{ n, any, all atomic.Int64 }
+
+var writeSQL = regexp.MustCompile(`(?i)\bINSERT\s+INTO\b|\bDELETE\s+FROM\b|\bUPDATE\s+\w+(\s+(AS\s+)?\w+)?\s+SET\b`)
 
 func (w *writeCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	w.all.Add(1)
@@ -47,6 +51,9 @@ func (w *writeCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.T
 		if strings.HasPrefix(sql, verb) {
 			w.n.Add(1)
 		}
+	}
+	if writeSQL.MatchString(d.SQL) {
+		w.any.Add(1)
 	}
 	return ctx
 }
