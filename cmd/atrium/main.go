@@ -77,10 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	key := cfg.SecretKey
 	if cfg.DevSecretKey {
 		key = auth.DevelopmentSecretKey
-		if args[0] == "serve" {
-			fmt.Fprintln(stdout, "ATRIUM_SECRET_KEY is not set: sealing two-factor secrets with the fixed development key "+
-				"(ATRIUM_DEV=1). It is public: never run like this in production.")
-		}
+		fmt.Fprintln(stdout, "ATRIUM_SECRET_KEY is not set: sealing two-factor secrets with the fixed development key "+
+			"(ATRIUM_DEV=1). It is public: never run like this in production.")
 	}
 	if err := a.SetSecretKey(key); err != nil {
 		return fmt.Errorf("ATRIUM_SECRET_KEY: %w", err)
