@@ -47,7 +47,7 @@ func TwoFactorEnrolled(e SecurityEvent) domain.OutboundMail {
 	return Compose(KindTwoFactorEnrolled, e.To, "Two-factor authentication is on for your Atrium sign-in", 0, Content{
 		Heading: "Two-factor authentication is on",
 		Paragraphs: []string{"Hello " + e.Name + ",",
-			"An authenticator app was set up for your Atrium sign-in. From now on you will be asked for a code from it when you sign in.",
+			"An authenticator app was set up for your Atrium sign-in. From now on, accounts that require two-factor authentication ask for a code from it.",
 			"Keep your recovery codes somewhere safe: each works once if you lose your device."},
 		Facts:       e.facts(),
 		ActionLabel: "Review your sign-in settings", ActionURL: e.ProfileURL,
@@ -60,7 +60,7 @@ func TwoFactorDisabled(e SecurityEvent) domain.OutboundMail {
 	return Compose(KindTwoFactorDisabled, e.To, "Two-factor authentication is off for your Atrium sign-in", 0, Content{
 		Heading: "Two-factor authentication is off",
 		Paragraphs: []string{"Hello " + e.Name + ",",
-			"Two-factor authentication was turned off for your Atrium sign-in. Your authenticator app and recovery codes no longer work; your password alone signs you in."},
+			"Two-factor authentication was turned off for your Atrium sign-in. Your authenticator app and recovery codes no longer work."},
 		Facts:       e.facts(),
 		ActionLabel: "Review your sign-in settings", ActionURL: e.ProfileURL,
 		Footer: securityFooter,

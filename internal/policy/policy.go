@@ -42,8 +42,7 @@ type Step struct {
 	// signing in there first links one.
 	Link bool
 	// AccountID and AccountName name the account whose rule asks for the step; 0 and
-	// "" when it is the user's own choice (they set up two-factor authentication) or
-	// the rule that applies to everyone (a password).
+	// "" for the rule that applies to everyone (a password).
 	AccountID   int64
 	AccountName string
 	// StepUp is true when the step is asked on entering AccountName rather than at
@@ -54,9 +53,6 @@ type Step struct {
 // Reason says why the step is asked, for the page that asks it.
 func (s Step) Reason() string {
 	if s.AccountName == "" {
-		if s.Kind == StepTOTP {
-			return "You turned on two-factor authentication for your sign-in."
-		}
 		return ""
 	}
 	what := "requires two-factor authentication"
@@ -159,14 +155,11 @@ func Governing(f Facts) Rules {
 // password does not satisfy it, nor another connection); a password account owes the
 // password; "both" accepts either, and asks a user without a password for SSO. Then a
 // 2FA account owes a TOTP code, or enrolment first when the user has none; an SSO
-// proof does not stand in for the code. A user who set up TOTP themselves owes a code
-// even where no account requires one.
+// proof does not stand in for the code. Only the governing account's rules count: a
+// user who has set up TOTP but whose favourite does not require it signs in with the
+// password alone, and gives a code where an account asks for it on entry.
 func SignIn(gov Rules, subj Subject, p Proof) []Step {
-	steps := need(gov, subj, p, false)
-	if subj.TOTPEnrolled && !p.MFA && !has(steps, StepTOTP) {
-		steps = append(steps, Step{Kind: StepTOTP})
-	}
-	return steps
+	return need(gov, subj, p, false)
 }
 
 // Entry returns what a session must still prove to enter target (step-up). Accounts
@@ -244,15 +237,6 @@ func need(r Rules, subj Subject, p Proof, stepUp bool) []Step {
 		steps = append(steps, why(Step{Kind: kind}))
 	}
 	return steps
-}
-
-func has(steps []Step, k StepKind) bool {
-	for _, s := range steps {
-		if s.Kind == k {
-			return true
-		}
-	}
-	return false
 }
 
 func indexStep(steps []Step, s Step) int {

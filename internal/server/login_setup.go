@@ -58,6 +58,6 @@ func (s *Server) loginSetup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, pages.RecoveryCodes(pages.RecoveryCodesProps{Codes: codes,
-		Heading: "Two-factor authentication is on", Intro: "From now on you enter a code from your authenticator app when you sign in.",
+		Heading: "Two-factor authentication is on", Intro: "From now on you enter a code from your authenticator app where an account requires it.",
 		NextHref: dest, NextText: "Continue"}))
 }

@@ -154,7 +154,7 @@ func (s *Server) twoFactorSetupConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(ctx, sessAuthMFA, true)
-	s.renderCodes(w, r, codes, "Two-factor authentication is on", "From now on you enter a code from your authenticator app when you sign in.", next)
+	s.renderCodes(w, r, codes, "Two-factor authentication is on", "From now on you enter a code from your authenticator app where an account requires it.", next)
 }
 
 // twoFactorRecoveryCodes replaces the user's recovery codes and shows the new ones once.
