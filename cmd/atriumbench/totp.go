@@ -194,6 +194,15 @@ func totpRows(row func(...string), in reportInput) {
 	row(fmt.Sprintf("(d) password + TOTP sign-in, %d clients", in.clients), fmt.Sprintf("%.1f sign-ins/s", r.rate()), "", "")
 	row("    sign-in rate / raw hash rate", fmt.Sprintf("%.1f%%", share*100),
 		fmt.Sprintf(">= %.0f%%", targetTOTPShare*100), verdict(share >= targetTOTPShare))
+	cpuShare := 0.0
+	if in.hash.perCPUSecond() > 0 {
+		cpuShare = r.perServerCPUSecond() / in.hash.perCPUSecond()
+	}
+	row("    per CPU-second: sign-ins / raw hashes", fmt.Sprintf("%.1f%% (%.1f vs %.1f)", cpuShare*100,
+		r.perServerCPUSecond(), in.hash.perCPUSecond()), "", "")
+	if a := in.signIn.rate(); a > 0 {
+		row("    rate / password-only rate (a)", fmt.Sprintf("%.1f%%", r.rate()/a*100), "", "")
+	}
 	row("    password + code p50 / p95 / p99", fmt.Sprintf("%s / %s / %s", ms(r.p50), ms(r.p95), ms(r.p99)), "", "")
 	row("    successes / unexpected answers", fmt.Sprintf("%d / %d", r.ok, r.unexpected), "0 unexpected", okIfZero(r.unexpected))
 }

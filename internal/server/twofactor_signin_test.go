@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -400,5 +401,78 @@ func TestTwoFactor_StepsCostNoHashAndOneStatement(t *testing.T) {
 	}
 	if res, _ := strict.get("/a/" + w.Strict.Slug + "/"); res.StatusCode != http.StatusOK {
 		t.Fatalf("signed in after the counted steps: %d", res.StatusCode)
+	}
+}
+
+// TestFinishSignIn_RunsThePolicy: finishSignIn, the one way a sign-in completes (for
+// callers such as accepting an invitation), signs a user of a lax account straight in
+// and on to next (a same-site path only), and sends one whose account requires
+// two-factor authentication to the code step, pending, going on to next after it.
+func TestFinishSignIn_RunsThePolicy(t *testing.T) {
+	e := newEnv(t)
+	clk := e.useClock()
+	w := e.twoFactorWorld()
+	e.favourite(w.Viewer, w.AccA1)
+	finish := func(u domain.User, next string) (*client, string) {
+		hs := httptest.NewServer(e.Server.FinishSignInHandler(u, next))
+		defer hs.Close()
+		c := e.client()
+		res, err := c.c.Post(hs.URL, "application/x-www-form-urlencoded", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		base, _ := url.Parse(e.URL)
+		for _, ck := range res.Cookies() {
+			c.jar.SetCookies(base, []*http.Cookie{{Name: ck.Name, Value: ck.Value, Path: "/"}})
+		}
+		return c, res.Header.Get("Location")
+	}
+	lists := "/a/" + w.AccA1.Slug + "/lists"
+	c, dest := finish(w.Viewer, lists)
+	if dest != lists {
+		t.Fatalf("a lax user goes to %q, want %q", dest, lists)
+	}
+	if res, _ := c.get(lists); res.StatusCode != http.StatusOK {
+		t.Fatalf("signed in by finishSignIn: %d", res.StatusCode)
+	}
+	if _, dest := finish(w.Viewer, "https://evil.test/"); dest != "/" {
+		t.Fatalf("an unsafe next goes to %q, want /", dest)
+	}
+	vault := "/a/" + w.Strict.Slug + "/"
+	c, dest = finish(w.User, vault)
+	if dest != "/login/two-factor" {
+		t.Fatalf("a user owing a code goes to %q", dest)
+	}
+	if res, _ := c.get("/profile"); res.Header.Get("Location") != "/login" {
+		t.Fatal("the pending sign-in reached the profile")
+	}
+	if res, _ := c.post("/login/two-factor", url.Values{"code": {code(t, w.TOTP.secret, clk.now())}}); res.Header.Get("Location") != vault {
+		t.Fatalf("after the code: %d %s, want %s", res.StatusCode, res.Header.Get("Location"), vault)
+	}
+}
+
+// TestTwoFactor_FavouriteClosedFallbackRulesApply: when the favourite is closed, the
+// rules of the account the user lands in instead apply at sign-in.
+func TestTwoFactor_FavouriteClosedFallbackRulesApply(t *testing.T) {
+	e := newEnv(t)
+	e.useClock()
+	w := e.twoFactorWorld()
+	u := pgtest.MustUser(t, e.Store, pgtest.Unique("fallback")+"@pixel.test")
+	pgtest.MustGrant(t, e.Store, w.AccB, u, domain.ViewerRoleID)   // lax, the favourite
+	pgtest.MustGrant(t, e.Store, w.Strict, u, domain.ViewerRoleID) // requires 2FA
+	e.favourite(u, w.AccB)
+	if got := e.client().password(u.Email, pgtest.Password); got != "/" {
+		t.Fatalf("lax favourite: %q", got)
+	}
+	if err := e.Store.SetAccountStatus(context.Background(), w.AccB.ID, domain.AccountClosed); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	if got := c.password(u.Email, pgtest.Password); got != "/login/two-factor/setup" {
+		t.Fatalf("favourite closed: %q, want the set-up the fallback's rules ask", got)
+	}
+	if _, body := c.get("/login/two-factor/setup"); !strings.Contains(body, "Globex Vault requires two-factor authentication.") {
+		t.Fatal("the set-up does not name the fallback account")
 	}
 }
