@@ -30,12 +30,10 @@ var ErrEnrolFirst = &domain.Error{Code: domain.EINVALID, Field: "mfa_required",
 // errSSONotYet refuses single sign-on, which this server cannot do yet.
 var errSSONotYet = domain.FieldError("login_method", "Single sign-on is not set up on this server yet, so members can only sign in with a password.")
 
-// SecurityView is an account's security page.
+// SecurityView is an account's security page. Until single sign-on exists its
+// choices show disabled, with the reason.
 type SecurityView struct {
 	Account domain.Account
-	// SSOAvailable is false until single sign-on connections exist: the SSO choices
-	// show, disabled, with the reason.
-	SSOAvailable bool
 }
 
 // SecuritySettings returns the account's security settings (account.security).

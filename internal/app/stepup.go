@@ -47,7 +47,7 @@ func (a *App) ProveStepUp(ctx context.Context, actor Actor, epoch int, slug stri
 	if len(up.Steps) == 0 || up.Steps[0].Kind != policy.StepTOTP {
 		return CodeResult{Proof: proof}, nil
 	}
-	sealed, _, err := a.store.TOTPSecret(ctx, actor.UserID)
+	sealed, err := a.store.TOTPSecret(ctx, actor.UserID)
 	if err != nil {
 		return CodeResult{}, codeErr(err)
 	}

@@ -121,7 +121,7 @@ func (a *App) NewRecoveryCodes(ctx context.Context, actor Actor, proof policy.Pr
 	}
 	codes, hashes := auth.NewRecoveryCodes()
 	err := a.tx(ctx, func(tx *store.Tx) error {
-		secret, _, err := tx.TOTPSecret(ctx, actor.UserID)
+		secret, err := tx.TOTPSecret(ctx, actor.UserID)
 		if err != nil {
 			return err
 		}

@@ -12,7 +12,7 @@ import (
 	"atrium/internal/auth"
 )
 
-// typeCode types a code into the field with that id and presses the form's button.
+// submitCode types a code into the field with that id and presses the button named button.
 func (b *browser) submitCode(field, code, button string) {
 	b.t.Helper()
 	b.do("entering "+field,

@@ -155,13 +155,12 @@ func (q Q) checkCode(ctx context.Context, sql string, code any, c CodeCheck) (Co
 	return o, mapErr(err)
 }
 
-// TOTPSecret returns the user's sealed TOTP secret (nil when not set up) and their
-// session epoch; ENOTFOUND for no such user.
-func (q Q) TOTPSecret(ctx context.Context, userID int64) ([]byte, int, error) {
+// TOTPSecret returns the user's sealed TOTP secret (nil when not set up); ENOTFOUND
+// for no such user.
+func (q Q) TOTPSecret(ctx context.Context, userID int64) ([]byte, error) {
 	var secret []byte
-	var epoch int
-	err := q.db.QueryRow(ctx, `SELECT totp_secret, session_epoch FROM users WHERE id = $1`, userID).Scan(&secret, &epoch)
-	return secret, epoch, mapErr(err)
+	err := q.db.QueryRow(ctx, `SELECT totp_secret FROM users WHERE id = $1`, userID).Scan(&secret)
+	return secret, mapErr(err)
 }
 
 // SetTOTP sets up TOTP for a user: the sealed secret, step as the last step used (the

@@ -24,7 +24,6 @@ type CodeStepProps struct {
 	RecoveryError  string
 	// RecoveryOpen shows the recovery-code form open (after a refused one).
 	RecoveryOpen bool
-	Notice       string
 }
 
 // SetupProps is the page setting up an authenticator app: at sign-in (Shell nil) or
