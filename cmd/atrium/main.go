@@ -48,7 +48,7 @@ commands:
   serve     migrate, load demo data when ATRIUM_DEV=1, and serve HTTP on ATRIUM_ADDR
   migrate   apply database migrations
   demo      load the demo data (idempotent)
-  staff     create-org | create-account | appoint-owner (run "atrium staff" for flags)`
+  staff     create-org | create-account | appoint-owner | reset-2fa … (run "atrium staff" for flags)`
 
 // run is the whole program: it reads configuration through getenv and writes its
 // output to stdout, so tests can call it.
@@ -85,6 +85,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	st := store.New(pool)
 	a := app.New(st, auth.NewHasherImpl(auth.DefaultParams, cfg.HashWorkers, hashImpl), cfg.BaseURL)
 	a.SetInvitationTTL(cfg.InvitationTTL)
+	key := cfg.SecretKey
+	if cfg.DevSecretKey {
+		key = auth.DevelopmentSecretKey
+		fmt.Fprintln(stdout, "ATRIUM_SECRET_KEY is not set: sealing two-factor secrets with the fixed development key "+
+			"(ATRIUM_DEV=1). It is public: never run like this in production.")
+	}
+	if err := a.SetSecretKey(key); err != nil {
+		return fmt.Errorf("ATRIUM_SECRET_KEY: %w", err)
+	}
 	switch args[0] {
 	case "migrate":
 		fmt.Fprintln(stdout, "migrations applied")
@@ -212,6 +221,7 @@ func staff(ctx context.Context, a *app.App, args []string, stdout io.Writer) err
   atrium staff show-user --email EMAIL
   atrium staff disable-user --email EMAIL
   atrium staff enable-user --email EMAIL
+  atrium staff reset-2fa --email EMAIL
 
 An owner email that already belongs to a user is refused until --confirm-user (or, for
 create-account, --confirm-owner) names that user's id, after staff have checked who
@@ -283,6 +293,13 @@ they are (the refusal prints it).`
 		} else {
 			fmt.Fprintf(stdout, "%s can sign in again\n", u.Email)
 		}
+	case "reset-2fa":
+		u, err := a.ResetTOTP(ctx, app.System, *email)
+		if err != nil {
+			return cliErr(err)
+		}
+		fmt.Fprintf(stdout, "two-factor authentication of %s is reset (they were emailed); they set up a new authenticator "+
+			"at their next sign-in where an account requires it\n", u.Email)
 	default:
 		return errors.New(staffUsage)
 	}
@@ -323,8 +340,12 @@ func printFacts(w io.Writer, f domain.UserFacts) {
 	if f.User.LastLoginAt != nil {
 		last = f.User.LastLoginAt.UTC().Format(time.RFC3339)
 	}
-	fmt.Fprintf(w, "user %d: %s <%s>\n  organisations: %s\n  created: %s by %s\n  own password: %s\n  last sign-in: %s\n  staff: %t, disabled: %t\n",
-		f.User.ID, f.User.FullName, f.User.Email, orgs, f.CreatedAt.UTC().Format(time.RFC3339), created, password, last,
+	twoFactor := "off"
+	if f.TOTPEnrolledAt != nil {
+		twoFactor = "on since " + f.TOTPEnrolledAt.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(w, "user %d: %s <%s>\n  organisations: %s\n  created: %s by %s\n  own password: %s\n  two-factor: %s\n  last sign-in: %s\n  staff: %t, disabled: %t\n",
+		f.User.ID, f.User.FullName, f.User.Email, orgs, f.CreatedAt.UTC().Format(time.RFC3339), created, password, twoFactor, last,
 		f.User.IsStaff, f.User.Disabled)
 }
 

@@ -13,9 +13,12 @@ import (
 	"atrium/internal/pgtest"
 )
 
+// testKey is an ATRIUM_SECRET_KEY for tests.
+const testKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
 func TestRun_StaffCLI(t *testing.T) {
 	_, url := pgtest.New(t)
-	env := map[string]string{"DATABASE_URL": url, "ATRIUM_BASE_URL": "http://127.0.0.1:9"}
+	env := map[string]string{"DATABASE_URL": url, "ATRIUM_BASE_URL": "http://127.0.0.1:9", "ATRIUM_SECRET_KEY": testKey}
 	getenv := func(k string) string { return env[k] }
 	cli := func(args ...string) (string, error) {
 		var out bytes.Buffer
@@ -68,6 +71,29 @@ func TestRun_StaffCLI(t *testing.T) {
 	if out, err := cli("staff", "enable-user", "--email", "alice@umbrella.test"); err != nil || !strings.Contains(out, "can sign in again") {
 		t.Fatalf("enable-user: %v %s", err, out)
 	}
+	// reset-2fa: a user without two-factor authentication is refused; one with it is
+	// reset (audited, emailed).
+	if _, err := cli("staff", "reset-2fa", "--email", "alice@umbrella.test"); err == nil || !strings.Contains(err.Error(), "has not set up") {
+		t.Fatalf("reset-2fa for a user without 2FA: %v", err)
+	}
+	if out, err := cli("staff", "show-user", "--email", "alice@umbrella.test"); err != nil || !strings.Contains(out, "two-factor: off") {
+		t.Fatalf("show-user before set-up: %v %s", err, out)
+	}
+	enrolPool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enrolPool.Close()
+	if _, err := enrolPool.Exec(context.Background(), `UPDATE users SET totp_secret = '\x01', totp_enrolled_at = now() WHERE email = 'alice@umbrella.test'`); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cli("staff", "reset-2fa", "--email", "alice@umbrella.test"); err != nil || !strings.Contains(out, "is reset") {
+		t.Fatalf("reset-2fa: %v %s", err, out)
+	}
+	var notices int
+	if err := enrolPool.QueryRow(context.Background(), `SELECT count(*) FROM mail_outbox WHERE kind = 'security_2fa_reset'`).Scan(&notices); err != nil || notices != 1 {
+		t.Fatalf("%d reset notices (%v), want 1", notices, err)
+	}
 	if _, err := cli("staff", "create-account", "--org", "nope", "--name", "X", "--owner-email", "a@b.test"); err == nil {
 		t.Fatal("create-account in a missing organisation succeeded")
 	}
@@ -97,9 +123,29 @@ func TestRun_StaffCLI(t *testing.T) {
 }
 
 func TestRun_RejectsUnknownHashImpl(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": "postgres://127.0.0.1:9/none", "ATRIUM_HASH_IMPL": "x/crypto"}
+	env := map[string]string{"DATABASE_URL": "postgres://127.0.0.1:9/none", "ATRIUM_HASH_IMPL": "x/crypto", "ATRIUM_SECRET_KEY": testKey}
 	err := run(context.Background(), []string{"migrate"}, func(k string) string { return env[k] }, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "ATRIUM_HASH_IMPL") {
 		t.Fatalf("unknown ATRIUM_HASH_IMPL: %v", err)
+	}
+}
+
+// TestRun_RefusesToStartWithoutSecretKey: outside development Atrium without
+// ATRIUM_SECRET_KEY refuses to start, saying why; in development it uses the fixed
+// development key and says so.
+func TestRun_RefusesToStartWithoutSecretKey(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "postgres://127.0.0.1:9/none"}
+	err := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "ATRIUM_SECRET_KEY is not set") {
+		t.Fatalf("serve without a key: %v", err)
+	}
+	_, url := pgtest.New(t)
+	dev := map[string]string{"DATABASE_URL": url, "ATRIUM_DEV": "1"}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, func(k string) string { return dev[k] }, &out); err != nil {
+		t.Fatalf("development without a key: %v", err)
+	}
+	if !strings.Contains(out.String(), "fixed development key") {
+		t.Fatalf("development does not say it uses the development key:\n%s", out.String())
 	}
 }

@@ -25,9 +25,9 @@ import (
 // cannot use.
 func TestRun_ServeRefusesWithoutMailDelivery(t *testing.T) {
 	for env, want := range map[string]map[string]string{
-		"SMTP_URL":                {"DATABASE_URL": "postgres://127.0.0.1:1/none"},
-		"scheme must be smtp://":  {"DATABASE_URL": "postgres://127.0.0.1:1/none", "SMTP_URL": "http://mail.example"},
-		"ATRIUM_MAIL_FROM":        {"DATABASE_URL": "postgres://127.0.0.1:1/none", "SMTP_URL": "smtp://mail.example", "ATRIUM_MAIL_FROM": "nobody"},
+		"SMTP_URL":                {"DATABASE_URL": "postgres://127.0.0.1:1/none", "ATRIUM_SECRET_KEY": testKey},
+		"scheme must be smtp://":  {"DATABASE_URL": "postgres://127.0.0.1:1/none", "ATRIUM_SECRET_KEY": testKey, "SMTP_URL": "http://mail.example"},
+		"ATRIUM_MAIL_FROM":        {"DATABASE_URL": "postgres://127.0.0.1:1/none", "ATRIUM_SECRET_KEY": testKey, "SMTP_URL": "smtp://mail.example", "ATRIUM_MAIL_FROM": "nobody"},
 		"use tls=starttls or tls": {"DATABASE_URL": "postgres://127.0.0.1:1/none", "ATRIUM_DEV": "1", "SMTP_URL": "smtp://mail.example?tls=yes"},
 	} {
 		err := run(context.Background(), []string{"serve"}, func(k string) string { return want[k] }, io.Discard)
@@ -35,8 +35,8 @@ func TestRun_ServeRefusesWithoutMailDelivery(t *testing.T) {
 			t.Errorf("serve with %v: %v, want an error about %s", want, err, env)
 		}
 	}
-	err := run(context.Background(), []string{"serve"}, func(k string) string { return map[string]string{"DATABASE_URL": "x"}[k] }, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "ATRIUM_DEV") {
+	err := run(context.Background(), []string{"serve"}, func(k string) string { return map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey}[k] }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "SMTP_URL") || !strings.Contains(err.Error(), "ATRIUM_DEV") {
 		t.Errorf("the refusal does not name the development mailbox: %v", err)
 	}
 }
@@ -140,11 +140,11 @@ func TestServe_KilledBeforeDeliveryDeliversOnceAfterRestart(t *testing.T) {
 	_, dbURL := pgtest.New(t)
 	smtp := mailtest.Start(t)
 	smtp.SetMode(mailtest.Hang)
-	env := []string{"DATABASE_URL=" + dbURL, "ATRIUM_ADDR=127.0.0.1:0", "ATRIUM_BASE_URL=http://127.0.0.1:9",
+	env := []string{"DATABASE_URL=" + dbURL, "ATRIUM_SECRET_KEY=" + testKey, "ATRIUM_ADDR=127.0.0.1:0", "ATRIUM_BASE_URL=http://127.0.0.1:9",
 		"SMTP_URL=" + smtp.URL(), "ATRIUM_MAIL_RESCUE_AFTER=6s", "PATH=" + os.Getenv("PATH")}
 	first := serveProc(t, bin, env)
 
-	cliEnv := map[string]string{"DATABASE_URL": dbURL, "ATRIUM_BASE_URL": "http://127.0.0.1:9"}
+	cliEnv := map[string]string{"DATABASE_URL": dbURL, "ATRIUM_SECRET_KEY": testKey, "ATRIUM_BASE_URL": "http://127.0.0.1:9"}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"staff", "create-org", "--name", "Hooli"}, func(k string) string { return cliEnv[k] }, &out); err != nil {
 		t.Fatal(err)

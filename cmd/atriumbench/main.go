@@ -4,6 +4,9 @@
 // run are measured again with a second server hashing with x/crypto's argon2.IDKey
 // instead of internal/auth/argon2 (-compare=false skips it), and the report sets the
 // two side by side: the fork is worth keeping only while it gains about 20% sign-ins/s.
+// Load (d) signs in users of an account requiring two-factor authentication through
+// the password and a TOTP code the bench computes (-totp=false skips), against the
+// same raw rate.
 // Then how many of a burst of wrong passwords for one email get hashed (-guesses=0
 // skips). A "people at scale" phase (-people=false skips it) then bulk-loads an
 // organisation of 100,000 users and an account of 10,000 members, loads the members
@@ -50,6 +53,13 @@ type options struct {
 	compare         bool
 	compareDuration time.Duration
 
+	totp         bool
+	totpUsers    int
+	totpDuration time.Duration
+	// secretKey is the ATRIUM_SECRET_KEY (hex) the bench gives its servers, made anew
+	// each run, so it can seal the TOTP secrets of the users it seeds.
+	secretKey string
+
 	people         bool
 	peopleUsers    int
 	peopleMembers  int
@@ -73,6 +83,9 @@ func main() {
 	flag.DurationVar(&o.settle, "settle", 15*time.Second, "before each measurement, wait at most this long for the host to be quiet (0: do not wait)")
 	flag.BoolVar(&o.keepLog, "keep-log", false, "keep the server's log file after the run")
 	flag.IntVar(&o.guesses, "guesses", 110, "wrong passwords sent at once for one email, counted as hashed or refused (0 skips)")
+	flag.BoolVar(&o.totp, "totp", true, "run load (d): password + TOTP sign-in, each sign-in as a user of its own (enrolled with a known secret)")
+	flag.IntVar(&o.totpUsers, "totp-users", 2000, "load (d): users enrolled in TOTP, each signing in once (a code works once per time step)")
+	flag.DurationVar(&o.totpDuration, "totp-duration", 15*time.Second, "how long load (d) lasts at most (it also ends when every TOTP user has signed in)")
 	flag.BoolVar(&o.people, "people", true, "run the people-at-scale phase (large organisation and account: members and Users pages)")
 	flag.IntVar(&o.peopleUsers, "people-users", 100000, "people phase: bulk users listed in the northwind organisation")
 	flag.IntVar(&o.peopleMembers, "people-members", 10000, "people phase: active members of northwind-retail (at most a tenth of -people-users)")
@@ -80,7 +93,7 @@ func main() {
 	flag.DurationVar(&o.peopleDuration, "people-duration", 4*time.Second, "people phase: how long each page is loaded")
 	flag.BoolVar(&o.peoplePlans, "people-plans", false, "people phase: print every plan in full")
 	flag.Parse()
-	if o.warmup >= o.signInDuration || o.warmup >= o.homeDuration || (o.people && o.warmup >= o.peopleDuration) ||
+	if o.warmup >= o.signInDuration || o.warmup >= o.homeDuration || (o.totp && o.warmup >= o.totpDuration) || (o.people && o.warmup >= o.peopleDuration) ||
 		(o.compare && o.warmup >= o.compareDuration) {
 		fmt.Fprintln(os.Stderr, "atriumbench: -warmup must be shorter than every run")
 		os.Exit(2)

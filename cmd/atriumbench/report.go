@@ -23,6 +23,7 @@ type reportInput struct {
 	hash     hashResult    // both raw runs pooled
 	hashRuns [2]hashResult // before and after the sign-in run
 	signIn   loadResult
+	totp     *loadResult    // load (d); nil when it did not run
 	xcrypto  *xcryptoResult // nil when the comparison did not run
 	home     loadResult
 	guesses  *guessResult  // nil when the phase did not run
@@ -72,6 +73,9 @@ func report(w io.Writer, in reportInput) {
 	row("    password step p50 / p95 / p99", fmt.Sprintf("%s / %s / %s", ms(in.signIn.p50), ms(in.signIn.p95), ms(in.signIn.p99)), "", "")
 	row("    peak server RSS", fmt.Sprintf("%.1f MB", signInRSS), rssTarget, verdict(signInRSS < targetSignInRSSMB))
 	row("    successes / unexpected answers", fmt.Sprintf("%d / %d", in.signIn.ok, in.signIn.unexpected), "0 unexpected", okIfZero(in.signIn.unexpected))
+	if in.totp != nil {
+		totpRows(row, in)
+	}
 	if in.xcrypto != nil {
 		compareRows(row, in)
 	}
@@ -95,6 +99,12 @@ func report(w io.Writer, in reportInput) {
 		name string
 		u    cpuUsage
 	}{{"hash rate", in.hash.cpu}, {"sign-in run", in.signIn.cpu}, {"account home run", in.home.cpu}}
+	if in.totp != nil {
+		runs = append(runs, struct {
+			name string
+			u    cpuUsage
+		}{"password + TOTP sign-in run", in.totp.cpu})
+	}
 	if in.xcrypto != nil {
 		runs = append(runs, []struct {
 			name string

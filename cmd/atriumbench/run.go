@@ -60,8 +60,10 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}()
 
+	var secretKey []byte
+	o.secretKey, secretKey = newSecretKey()
 	step("starting the server")
-	srv, err := startServer(ctx, bin, benchURL, tmp, auth.ImplFork)
+	srv, err := startServer(ctx, bin, benchURL, tmp, auth.ImplFork, o.secretKey)
 	if err != nil {
 		return err
 	}
@@ -90,6 +92,14 @@ func run(ctx context.Context, o options) (err error) {
 		return fmt.Errorf("seed: %w", err)
 	}
 	fmt.Printf("  %d users with memberships in %v, %d demo users\n", len(seeded.users), seeded.accounts, seeded.demoUsers)
+	var totpUsers []totpUser
+	if o.totp {
+		step(fmt.Sprintf("seeding %d users enrolled in TOTP", o.totpUsers))
+		if totpUsers, err = seedTOTP(ctx, pool, secretKey, o.totpUsers); err != nil {
+			return fmt.Errorf("seed TOTP users: %w", err)
+		}
+		fmt.Printf("  %d users of Bench Vault (two-factor authentication required), each with a secret of their own\n", len(totpUsers))
+	}
 
 	idle := readRSS(srv.pid())
 	fmt.Printf("  server RSS idle after seeding: %.1f MB\n", mb(idle.rss))
@@ -112,7 +122,22 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 
-	hrAfter, err := rawHashRate(ctx, o, meter, auth.ImplFork, "after load (a)")
+	var totpRes *loadResult
+	if o.totp {
+		step(fmt.Sprintf("load (d): password + TOTP sign-in, %d clients, %s or %d sign-ins", o.signInClients, o.totpDuration, len(totpUsers)))
+		meter.settle(ctx, o.settle)
+		r, err := totpLoad(ctx, srv, meter, totpUsers, o)
+		if err != nil {
+			return err
+		}
+		r.print()
+		totpRes = &r
+		if err := srv.alive(); err != nil {
+			return err
+		}
+	}
+
+	hrAfter, err := rawHashRate(ctx, o, meter, auth.ImplFork, "after loads (a) and (d)")
 	if err != nil {
 		return err
 	}
@@ -157,11 +182,14 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}
 
-	report(os.Stdout, reportInput{hash: hr, hashRuns: [2]hashResult{hrBefore, hrAfter}, signIn: si, xcrypto: xc, home: home,
+	report(os.Stdout, reportInput{hash: hr, hashRuns: [2]hashResult{hrBefore, hrAfter}, signIn: si, totp: totpRes, xcrypto: xc, home: home,
 		guesses: guesses, people: people, idleRSS: idle.rss, clients: o.signInClients,
 		cpus: runtime.NumCPU(), elapsed: time.Since(started)})
 
 	n := si.unexpected + home.unexpected
+	if totpRes != nil {
+		n += totpRes.unexpected
+	}
 	if guesses != nil {
 		n += guesses.unexpected
 	}

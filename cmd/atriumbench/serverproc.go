@@ -74,8 +74,9 @@ func freePort() (int, error) {
 }
 
 // startServer runs "atrium serve" against databaseURL with demo data, hashing passwords
-// with impl, and waits until /readyz answers 200. Its output goes to a log file in dir.
-func startServer(ctx context.Context, bin, databaseURL, dir string, impl auth.Impl) (*serverProc, error) {
+// with impl and sealing two-factor secrets with secretKey (hex), and waits until
+// /readyz answers 200. Its output goes to a log file in dir.
+func startServer(ctx context.Context, bin, databaseURL, dir string, impl auth.Impl, secretKey string) (*serverProc, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -88,7 +89,7 @@ func startServer(ctx context.Context, bin, databaseURL, dir string, impl auth.Im
 	}
 	s.cmd = exec.Command(bin, "serve")
 	s.cmd.Env = append(serverEnv(os.Environ()), "DATABASE_URL="+databaseURL, "ATRIUM_ADDR="+addr,
-		"ATRIUM_BASE_URL="+s.base, "ATRIUM_DEV=1", "ATRIUM_HASH_IMPL="+string(impl))
+		"ATRIUM_BASE_URL="+s.base, "ATRIUM_DEV=1", "ATRIUM_HASH_IMPL="+string(impl), "ATRIUM_SECRET_KEY="+secretKey)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	// Own process group: a Ctrl-C reaches the bench, which then stops the server itself.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -120,7 +121,7 @@ func serverEnv(env []string) []string {
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "DATABASE_URL", "ATRIUM_ADDR", "ATRIUM_BASE_URL", "ATRIUM_DEV", "ATRIUM_HASH_IMPL":
+		case "DATABASE_URL", "ATRIUM_ADDR", "ATRIUM_BASE_URL", "ATRIUM_DEV", "ATRIUM_HASH_IMPL", "ATRIUM_SECRET_KEY":
 			continue
 		}
 		out = append(out, kv)

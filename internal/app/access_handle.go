@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"atrium/internal/domain"
+	"atrium/internal/policy"
 )
 
 // Access is one request's handle on what its caller may do in one account. Only
@@ -17,6 +18,8 @@ import (
 type Access struct {
 	d        domain.Access
 	loadedAt time.Time
+	// subject is what the login policy needs of the user to decide a step-up.
+	subject policy.Subject
 }
 
 // accessMaxAge bounds how long a handle stays good: one request's lifetime.
@@ -40,4 +43,14 @@ func (a *App) open(h Access) (domain.Access, error) {
 		return domain.Access{}, errNoAccess
 	}
 	return h.d, nil
+}
+
+// EntrySteps returns what a session that has proven proof still owes to enter the
+// handle's account (step-up: policy.Entry); none for an account that does not enforce
+// its rules on entry. A handle app did not make owes nothing and opens nothing.
+func (h Access) EntrySteps(proof policy.Proof) []policy.Step {
+	if h.loadedAt.IsZero() {
+		return nil
+	}
+	return policy.Entry(policy.RulesOf(h.d.Account), h.subject, proof)
 }

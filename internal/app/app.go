@@ -24,6 +24,9 @@ type App struct {
 	devMailbox bool
 	// invitationTTL is how long an invitation link works (SetInvitationTTL).
 	invitationTTL time.Duration
+	// sealer seals TOTP secrets at rest; nil until SetSecretKey (two-factor use cases
+	// fail without it).
+	sealer *auth.Sealer
 }
 
 // New wires the use cases over a store and a password hasher. baseURL prefixes links.
@@ -44,6 +47,17 @@ func (a *App) SetInvitationTTL(d time.Duration) {
 
 // SetClock replaces the clock the use cases read (tests move time with it).
 func (a *App) SetClock(now func() time.Time) { a.now = now }
+
+// SetSecretKey sets the key that seals secrets at rest (ATRIUM_SECRET_KEY, 32 bytes),
+// and any older keys whose sealed secrets must still open.
+func (a *App) SetSecretKey(key []byte, older ...[]byte) error {
+	s, err := auth.NewSealer(key, older...)
+	if err != nil {
+		return err
+	}
+	a.sealer = s
+	return nil
+}
 
 // Hasher exposes the password hasher (benchmarks and tests count its work).
 func (a *App) Hasher() *auth.Hasher { return a.hasher }

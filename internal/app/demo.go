@@ -23,9 +23,15 @@ var DemoLogins = []DemoLogin{
 	{"owner@globex.test", "owns Globex and Globex Marketing"},
 	{"agency@pixel.test", "admin in Northwind Retail, editor in Northwind Travel, viewer in Globex Marketing (favourite)"},
 	{"viewer@northwind.test", "viewer in Northwind Retail"},
+	{"secure@acme.test", "owns Acme; favourite Acme Vault requires two-factor authentication: the first sign-in sets up an authenticator, later ones ask for its code"},
+	{"writer@acme.test", "editor in Acme Blog (favourite, password only); switching into Acme Vault asks for two-factor authentication (step-up)"},
 }
 
-type demoAccount struct{ org, slug, name, owner string }
+type demoAccount struct {
+	org, slug, name, owner string
+	// strict accounts require two-factor authentication, also on switching in.
+	strict bool
+}
 
 // LoadDemo creates the demo organisations, accounts and users. It is idempotent: what
 // exists already is left as it is, so it is safe on every start.
@@ -39,7 +45,7 @@ func (a *App) LoadDemo(ctx context.Context) error {
 		for _, p := range []struct{ email, name string }{
 			{"staff@atrium.test", "Sam Staff"}, {"owner@northwind.test", "Nora Northwind"},
 			{"owner@globex.test", "Gus Globex"}, {"agency@pixel.test", "Ada Agency"},
-			{"viewer@northwind.test", "Vic Viewer"},
+			{"viewer@northwind.test", "Vic Viewer"}, {"secure@acme.test", "Sara Secure"}, {"writer@acme.test", "Wes Writer"},
 		} {
 			u, err := tx.UserByEmail(ctx, p.email)
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
@@ -51,7 +57,8 @@ func (a *App) LoadDemo(ctx context.Context) error {
 			users[p.email] = u
 		}
 		orgs := map[string]domain.Organisation{}
-		for _, o := range []struct{ slug, name, owner string }{{"northwind", "Northwind", "owner@northwind.test"}, {"globex", "Globex", "owner@globex.test"}} {
+		for _, o := range []struct{ slug, name, owner string }{{"northwind", "Northwind", "owner@northwind.test"}, {"globex", "Globex", "owner@globex.test"},
+			{"acme", "Acme", "secure@acme.test"}} {
 			org, err := tx.OrganisationBySlug(ctx, o.slug)
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
 				org, err = tx.CreateOrganisation(ctx, o.slug, o.name)
@@ -66,14 +73,20 @@ func (a *App) LoadDemo(ctx context.Context) error {
 		}
 		accounts := map[string]domain.Account{}
 		for _, d := range []demoAccount{
-			{"northwind", "northwind-retail", "Northwind Retail", "owner@northwind.test"},
-			{"northwind", "northwind-travel", "Northwind Travel", "owner@northwind.test"},
-			{"globex", "globex-marketing", "Globex Marketing", "owner@globex.test"},
+			{"northwind", "northwind-retail", "Northwind Retail", "owner@northwind.test", false},
+			{"northwind", "northwind-travel", "Northwind Travel", "owner@northwind.test", false},
+			{"globex", "globex-marketing", "Globex Marketing", "owner@globex.test", false},
+			{"acme", "acme-vault", "Acme Vault", "secure@acme.test", true},
+			{"acme", "acme-blog", "Acme Blog", "secure@acme.test", false},
 		} {
 			acc, err := tx.AccountBySlug(ctx, d.slug)
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
 				acc, err = tx.CreateAccount(ctx, store.NewAccount{OrganisationID: orgs[d.org].ID, Slug: d.slug, Name: d.name,
 					Plan: "team", SeatLimit: 25, OwnerUserID: users[d.owner].ID})
+				if err == nil && d.strict {
+					acc.MFARequired, acc.EnforceOnEntry = true, true
+					err = tx.SetAccountSecurity(ctx, acc.ID, acc.LoginMethod, true, true)
+				}
 			}
 			if err != nil {
 				return err
@@ -88,6 +101,8 @@ func (a *App) LoadDemo(ctx context.Context) error {
 			{"agency@pixel.test", "northwind-travel", domain.EditorRoleID},
 			{"agency@pixel.test", "globex-marketing", domain.ViewerRoleID},
 			{"viewer@northwind.test", "northwind-retail", domain.ViewerRoleID},
+			{"writer@acme.test", "acme-blog", domain.EditorRoleID},
+			{"writer@acme.test", "acme-vault", domain.ViewerRoleID},
 		} {
 			acc := accounts[g.account]
 			if _, err := tx.EnsureMembership(ctx, acc.ID, users[g.email].ID, g.role); err != nil {
@@ -97,10 +112,12 @@ func (a *App) LoadDemo(ctx context.Context) error {
 				return err
 			}
 		}
-		agency := users["agency@pixel.test"]
-		if agency.FavouriteAccountID == 0 {
-			if err := tx.SetFavourite(ctx, agency.ID, accounts["globex-marketing"].ID); err != nil {
-				return err
+		for email, slug := range map[string]string{"agency@pixel.test": "globex-marketing", "secure@acme.test": "acme-vault",
+			"writer@acme.test": "acme-blog"} {
+			if u := users[email]; u.FavouriteAccountID == 0 {
+				if err := tx.SetFavourite(ctx, u.ID, accounts[slug].ID); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -106,14 +106,7 @@ func (a *App) RequestEmailChange(ctx context.Context, actor Actor, newEmail stri
 func tooManyEmailChanges(left time.Duration) error {
 	mins := max(int(left.Minutes()+0.999), 1)
 	return &domain.Error{Code: domain.ETOOMANY, RetryAfter: left, Message: "You have asked for " +
-		itoa(EmailChangeLimit) + " email changes in the last hour, the most allowed. Try again in " + plural(mins, "minute") + "."}
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "a " + unit
-	}
-	return itoa(n) + " " + unit + "s"
+		itoa(EmailChangeLimit) + " email changes in the last hour, the most allowed. Try again in " + plural(mins, "minute", "minutes") + "."}
 }
 
 // PendingEmailChange returns the user's email change waiting for confirmation, if any.

@@ -47,6 +47,8 @@ type AccountSettings struct {
 	CanClose bool
 	// CanLeave is true for a caller who may leave it: an active member, not the owner.
 	CanLeave bool
+	// CanSecurity is true for callers who may change its security settings.
+	CanSecurity bool
 }
 
 // Settings returns the account's settings page data. Needs account.view.
@@ -60,7 +62,8 @@ func (a *App) Settings(ctx context.Context, h Access) (AccountSettings, error) {
 	}
 	owner, err := a.store.AccountOwnerEmail(ctx, access.Account.ID)
 	return AccountSettings{OwnerEmail: owner, CanClose: access.Permissions.Has(domain.PermAccountClose),
-		CanLeave: access.MembershipStatus == domain.MembershipActive && access.RoleID != domain.OwnerRoleID}, err
+		CanLeave:    access.MembershipStatus == domain.MembershipActive && access.RoleID != domain.OwnerRoleID,
+		CanSecurity: access.Permissions.Has(domain.PermAccountSecurity)}, err
 }
 
 // RenameOrganisation renames an organisation. Only its owners may (others get

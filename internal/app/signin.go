@@ -60,7 +60,11 @@ func (a *App) SignInSteps(ctx context.Context, email string, proof policy.Proof)
 	if err != nil {
 		return nil, err
 	}
-	return a.steps(ctx, a.store.Q, f, proof)
+	st, err := stateOf(ctx, a.store.Q, f)
+	if err != nil {
+		return nil, err
+	}
+	return st.Owed(proof), nil
 }
 
 // Failed password attempts are counted under these keys (login_throttles.key).
@@ -134,41 +138,6 @@ func throttled(t policy.Throttle) error {
 		Message: "Too many failed sign-in attempts. Try again in " + when + "."}
 }
 
-// steps applies the login policy to the facts read for an email, reading through q
-// what else it needs.
-func (a *App) steps(ctx context.Context, q store.Q, f store.SignInFacts, proof policy.Proof) ([]policy.Step, error) {
-	if f.User.ID == 0 {
-		return []policy.Step{policy.StepPassword}, nil
-	}
-	settings := policy.Settings{LoginMethod: f.LoginMethod, MFARequired: f.MFARequired}
-	if !f.FavouriteOK {
-		// The favourite is gone (or never set): the landing fallback's rules apply.
-		var err error
-		if settings, err = governingSettings(ctx, q, f.User.ID); err != nil {
-			return nil, err
-		}
-	}
-	return policy.Steps(settings, policy.Subject{HasPassword: f.PasswordHash != ""}, proof), nil
-}
-
-// governingSettings returns the settings of the account a user lands in when their
-// favourite cannot be entered: the landing fallback's.
-func governingSettings(ctx context.Context, q store.Q, userID int64) (policy.Settings, error) {
-	entries, err := q.Entries(ctx, userID, 0, "", 0)
-	if err != nil {
-		return policy.Settings{}, err
-	}
-	land := policy.Land(entries, 0)
-	if land.None {
-		return policy.Settings{LoginMethod: "password"}, nil
-	}
-	acc, err := q.AccountBySlug(ctx, land.Entry.AccountSlug)
-	if err != nil {
-		return policy.Settings{}, err
-	}
-	return policy.Settings{LoginMethod: acc.LoginMethod, MFARequired: acc.MFARequired}, nil
-}
-
 // PasswordSignIn checks an email and password. An email CheckSignInEmail refuses gives
 // its EINVALID error before any hashing or database work. Unknown emails, users
 // without a password, disabled users and wrong passwords all give ErrBadCredentials
@@ -181,22 +150,23 @@ func governingSettings(ctx context.Context, q store.Q, userID int64) (policy.Set
 // and returns the user; the caller then starts their session with StartSession
 // (AfterPassword set), which settles the attempt. A password no user can have
 // (checkSecret) gives EINVALID before anything is read, hashed or counted.
-func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (domain.User, error) {
+func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (SignInState, error) {
 	email, err := CheckSignInEmail(email)
 	if err != nil {
-		return domain.User{}, err
+		return SignInState{}, err
 	}
 	if err := checkSecret("password", password); err != nil {
-		return domain.User{}, err
+		return SignInState{}, err
 	}
+	var st SignInState
 	f, rehash, verr := a.verifyAttempt(ctx, email, ip, password, func(q store.Q, f store.SignInFacts) error {
 		// The password step is taken only where the policy asks for it: posting a
 		// password cannot skip an account's single sign-on.
-		steps, err := a.steps(ctx, q, f, policy.Proof{})
-		if err != nil {
+		var err error
+		if st, err = stateOf(ctx, q, f); err != nil {
 			return err
 		}
-		if len(steps) > 0 && steps[0] == policy.StepSSO {
+		if steps := st.Owed(policy.Proof{}); len(steps) > 0 && steps[0].Kind == policy.StepSSO {
 			return ErrSSOOnly
 		}
 		return nil
@@ -204,50 +174,68 @@ func (a *App) PasswordSignIn(ctx context.Context, email, password, ip string) (d
 	u := f.User
 	if verr != nil || u.ID == 0 || u.Disabled {
 		if verr != nil && !errors.Is(verr, auth.ErrMismatch) {
-			return domain.User{}, verr
+			return SignInState{}, verr
 		}
 		// Already counted as a failure when the attempt was reserved.
-		return domain.User{}, ErrBadCredentials
+		return SignInState{}, ErrBadCredentials
 	}
 	if rehash {
 		newHash, err := a.hasher.Hash(ctx, password)
 		if err != nil {
-			return domain.User{}, err
+			return SignInState{}, err
 		}
 		if err := a.store.SetPasswordHash(ctx, u.ID, newHash); err != nil {
-			return domain.User{}, err
+			return SignInState{}, err
 		}
 	}
-	return u, nil
+	return st, nil
+}
+
+// SettleSignInAttempt settles the password attempt of a sign-in that goes on to
+// further steps (the sign-in itself is recorded only when they are done): the email's
+// failed attempts are forgotten and the failure the attempt reserved against the
+// address is given back, as StartSession does for a sign-in the password completes.
+func (a *App) SettleSignInAttempt(ctx context.Context, st SignInState, ip string) error {
+	return a.store.SettleLoginAttempt(ctx, emailThrottleKey(NormaliseEmail(st.Email)), ipThrottleKey(ip))
 }
 
 // userAgentMax bounds the browser description kept with a session.
 const userAgentMax = 300
 
-// Sign-in methods, as the session and the activity log name them.
-const (
-	// MethodPassword is a password checked at sign-in (its attempt reserved a failure
-	// against the address, which a completed sign-in gives back).
-	MethodPassword = "password"
-	// MethodNewPassword is a password the user has just chosen, accepting an invitation.
-	MethodNewPassword = "new_password"
-)
+// MethodPassword is the password sign-in method, as the session and the activity log
+// name it.
+const MethodPassword = policy.MethodPassword
 
-// methodLabels name the methods in the activity log.
-var methodLabels = map[string]string{MethodPassword: "Password", MethodNewPassword: "New password (invitation)"}
+// proofLabel names what a sign-in proved, in the activity log.
+func proofLabel(p policy.Proof, second string) string {
+	label := "Password"
+	if p.Method == policy.MethodSSO {
+		label = "Single sign-on"
+	}
+	if second != "" {
+		label += " and " + second
+	}
+	return label
+}
 
-// StartSession records a completed sign-in by method under the session's fresh token:
-// the session's row, owned by the user (so they can list and end it), the sign-in
-// time, the end of the email's failed attempts (and, after a password, the failure its
-// attempt reserved against the address given back), and the audit event
-// "Sign in > METHOD", all at once.
-func (a *App) StartSession(ctx context.Context, u domain.User, method, token string, s domain.SessionStart) error {
+// StartSession records a completed sign-in under the session's fresh token: the
+// session's row, owned by the user (so they can list and end it), the sign-in time,
+// the end of the email's failed attempts and the audit event "Sign in > …" naming what
+// was proven, all at once. settle is true when the password attempt of this sign-in
+// reserved a failure against the address that is to be given back (a sign-in the
+// password completed; a sign-in with further steps settled it at the password step:
+// SettleSignInAttempt).
+func (a *App) StartSession(ctx context.Context, u domain.User, proof policy.Proof, token string, s domain.SessionStart, settle bool) error {
 	ipKey := ""
-	if method == MethodPassword {
+	if settle {
 		ipKey = ipThrottleKey(s.IP)
 	}
+	second := ""
+	if proof.MFA {
+		second = "two-factor authentication"
+	}
 	s.UserAgent = clipUserAgent(s.UserAgent)
-	return a.store.RecordSignIn(ctx, u.ID, u.Email, emailThrottleKey(NormaliseEmail(u.Email)), ipKey, "Sign in > "+methodLabels[method],
+	return a.store.RecordSignIn(ctx, u.ID, u.Email, emailThrottleKey(NormaliseEmail(u.Email)), ipKey, "Sign in > "+proofLabel(proof, second),
 		auth.HashToken(token), s)
 }
 

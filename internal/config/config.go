@@ -14,15 +14,18 @@ import (
 
 // Config is the whole runtime configuration.
 type Config struct {
-	DatabaseURL string        // DATABASE_URL
-	Addr        string        // ATRIUM_ADDR, default ":8080"
-	BaseURL     string        // ATRIUM_BASE_URL, default "http://localhost:8080"
-	SecretKey   []byte        // ATRIUM_SECRET_KEY, 32 bytes hex; random per process in dev when unset
-	SMTPURL     string        // SMTP_URL; empty means the dev mailbox
-	MailFrom    string        // ATRIUM_MAIL_FROM
-	Dev         bool          // ATRIUM_DEV: demo data and dev mailbox
-	SessionLife time.Duration // ATRIUM_SESSION_LIFETIME, absolute session lifetime, default 12h
-	HashWorkers int           // ATRIUM_HASH_WORKERS, concurrent password hashes, default 2
+	DatabaseURL string // DATABASE_URL
+	Addr        string // ATRIUM_ADDR, default ":8080"
+	BaseURL     string // ATRIUM_BASE_URL, default "http://localhost:8080"
+	SecretKey   []byte // ATRIUM_SECRET_KEY, 32 bytes hex; required unless Dev
+	// DevSecretKey is true when ATRIUM_DEV is on and no ATRIUM_SECRET_KEY is set: the
+	// caller then seals with the fixed, public development key.
+	DevSecretKey bool
+	SMTPURL      string        // SMTP_URL; empty means the dev mailbox
+	MailFrom     string        // ATRIUM_MAIL_FROM
+	Dev          bool          // ATRIUM_DEV: demo data and dev mailbox
+	SessionLife  time.Duration // ATRIUM_SESSION_LIFETIME, absolute session lifetime, default 12h
+	HashWorkers  int           // ATRIUM_HASH_WORKERS, concurrent password hashes, default 2
 	// TrustedProxies (ATRIUM_TRUSTED_PROXIES: addresses or CIDR ranges, comma-separated)
 	// are the reverse proxies whose X-Forwarded-For names the client; nobody else's is read.
 	TrustedProxies []netip.Prefix
@@ -134,6 +137,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, errors.New("ATRIUM_SECRET_KEY must be 64 hex characters (32 bytes)")
 		}
 		c.SecretKey = k
+	}
+	if c.SecretKey == nil {
+		if !c.Dev {
+			return c, errors.New("ATRIUM_SECRET_KEY is not set: it must be 64 hex characters (32 random bytes, e.g. from " +
+				"`openssl rand -hex 32`) and seals two-factor secrets at rest; keep it safe and the same on every instance " +
+				"(ATRIUM_DEV=1 uses a fixed development key instead)")
+		}
+		c.DevSecretKey = true
 	}
 	return c, nil
 }

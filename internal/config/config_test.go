@@ -8,14 +8,24 @@ import (
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
+// testKey is a well-formed ATRIUM_SECRET_KEY, which every configuration outside
+// development needs.
+const testKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
 func TestFromEnv(t *testing.T) {
-	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "postgres://x"}))
+	const key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "postgres://x", "ATRIUM_SECRET_KEY": key}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || c.Secure() || c.SessionLife != 12*time.Hour || c.HashWorkers != 2 || c.Dev ||
-		c.MailMaxAttempts != 8 || c.MailRescueAfter != 5*time.Minute {
+		c.MailMaxAttempts != 8 || c.MailRescueAfter != 5*time.Minute || c.DevSecretKey || len(c.SecretKey) != 32 {
 		t.Fatalf("defaults: %+v", c)
+	}
+	// In development without a key, the fixed development key is used (and said so).
+	c, err = FromEnv(env(map[string]string{"DATABASE_URL": "postgres://x", "ATRIUM_DEV": "1"}))
+	if err != nil || !c.DevSecretKey || c.SecretKey != nil {
+		t.Fatalf("dev without a key: %+v %v", c, err)
 	}
 	c, err = FromEnv(env(map[string]string{"DATABASE_URL": "postgres://x", "ATRIUM_BASE_URL": "https://atrium.example/",
 		"ATRIUM_DEV": "1", "ATRIUM_SESSION_LIFETIME": "30m", "ATRIUM_HASH_WORKERS": "4", "ATRIUM_HASH_IMPL": "xcrypto",
@@ -31,8 +41,10 @@ func TestFromEnv(t *testing.T) {
 		"bad lifetime": {"DATABASE_URL": "x", "ATRIUM_SESSION_LIFETIME": "soon"},
 		"bad workers":  {"DATABASE_URL": "x", "ATRIUM_HASH_WORKERS": "0"},
 		"short key":    {"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": "abcd"},
-		"no attempts":  {"DATABASE_URL": "x", "ATRIUM_MAIL_MAX_ATTEMPTS": "0"},
-		"bad rescue":   {"DATABASE_URL": "x", "ATRIUM_MAIL_RESCUE_AFTER": "10ms"},
+		"no attempts":  {"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_MAIL_MAX_ATTEMPTS": "0"},
+		"bad rescue":   {"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_MAIL_RESCUE_AFTER": "10ms"},
+		"no key":       {"DATABASE_URL": "x"},
+		"not hex":      {"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": "zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"},
 	} {
 		if _, err := FromEnv(env(bad)); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -41,7 +53,7 @@ func TestFromEnv(t *testing.T) {
 }
 
 func TestFromEnv_TrustedProxies(t *testing.T) {
-	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_TRUSTED_PROXIES": " 10.0.0.0/8, 127.0.0.1 ,::1"}))
+	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_TRUSTED_PROXIES": " 10.0.0.0/8, 127.0.0.1 ,::1"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +64,7 @@ func TestFromEnv_TrustedProxies(t *testing.T) {
 	if strings.Join(got, " ") != "10.0.0.0/8 127.0.0.1/32 ::1/128" {
 		t.Fatalf("trusted proxies: %v", got)
 	}
-	if _, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_TRUSTED_PROXIES": "proxy.example"})); err == nil {
+	if _, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_TRUSTED_PROXIES": "proxy.example"})); err == nil {
 		t.Fatal("a host name was accepted as a trusted proxy")
 	}
 }
@@ -76,7 +88,7 @@ func TestMailDelivery(t *testing.T) {
 			t.Errorf("SMTP_URL=%q ATRIUM_DEV=%t: dev mailbox %t, delivery error %v", tc.smtp, tc.dev, c.DevMailbox(), c.CheckMailDelivery())
 		}
 	}
-	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_MAIL_MAX_ATTEMPTS": "3", "ATRIUM_MAIL_RESCUE_AFTER": "4s"}))
+	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_MAIL_MAX_ATTEMPTS": "3", "ATRIUM_MAIL_RESCUE_AFTER": "4s"}))
 	if err != nil || c.MailMaxAttempts != 3 || c.MailRescueAfter != 4*time.Second {
 		t.Fatalf("mail settings: %+v %v", c, err)
 	}
@@ -85,15 +97,15 @@ func TestMailDelivery(t *testing.T) {
 // TestFromEnv_InvitationTTL: invitations last 7 days unless ATRIUM_INVITATION_TTL says
 // otherwise, between an hour and 30 days.
 func TestFromEnv_InvitationTTL(t *testing.T) {
-	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x"}))
+	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey}))
 	if err != nil || c.InvitationTTL != 7*24*time.Hour {
 		t.Fatalf("default invitation lifetime %v (%v), want 168h", c.InvitationTTL, err)
 	}
-	if c, err = FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_INVITATION_TTL": "48h"})); err != nil || c.InvitationTTL != 48*time.Hour {
+	if c, err = FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_INVITATION_TTL": "48h"})); err != nil || c.InvitationTTL != 48*time.Hour {
 		t.Fatalf("ATRIUM_INVITATION_TTL=48h gives %v (%v)", c.InvitationTTL, err)
 	}
 	for _, bad := range []string{"soon", "0", "-1h", "30m", "721h"} {
-		if _, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_INVITATION_TTL": bad})); err == nil {
+		if _, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_INVITATION_TTL": bad})); err == nil {
 			t.Errorf("ATRIUM_INVITATION_TTL=%q accepted", bad)
 		}
 	}

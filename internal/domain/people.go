@@ -70,6 +70,8 @@ type UserFacts struct {
 	// link or on their profile), nil when never; PasswordSetVia says how.
 	PasswordSetAt  *time.Time
 	PasswordSetVia string
+	// TOTPEnrolledAt is when the user set up two-factor authentication, nil when not.
+	TOTPEnrolledAt *time.Time
 	// Organisations are the names of the organisations the user belongs to or owns.
 	Organisations []string
 }

@@ -14,6 +14,9 @@ import (
 // Password is the password of every user made by MustUser.
 const Password = "correct horse battery"
 
+// SecretKey seals two-factor secrets in tests (ATRIUM_SECRET_KEY).
+var SecretKey = []byte("atrium-test-secret-key-32-bytes!")
+
 // FastParams keep fixture hashing cheap; the production parameters are tested in auth.
 var FastParams = auth.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 

@@ -9,83 +9,252 @@ import (
 	"atrium/internal/domain"
 )
 
-// Step is one thing a user must still prove during sign-in or on entering an account.
-type Step string
+// StepKind is one kind of thing a user may have to prove.
+type StepKind string
 
 // The steps the policy can ask for.
 const (
-	StepPassword  Step = "password"
-	StepSSO       Step = "sso"
-	StepTOTP      Step = "totp"
-	StepTOTPEnrol Step = "totp_enrol"
+	StepPassword  StepKind = "password"
+	StepSSO       StepKind = "sso"
+	StepTOTP      StepKind = "totp"
+	StepTOTPEnrol StepKind = "totp_enrol"
 )
 
-// Settings are the security settings of the account whose rules apply.
-type Settings struct {
-	LoginMethod     string // password, sso or both
+// Sign-in methods a session can have proven.
+const (
+	MethodPassword = "password"
+	MethodSSO      = "sso"
+)
+
+// Login methods an account can allow.
+const (
+	LoginPassword = "password"
+	LoginSSO      = "sso"
+	LoginBoth     = "both"
+)
+
+// Step is one thing still owed, with its reason: the account whose rule asks for it.
+type Step struct {
+	Kind StepKind
+	// ConnectionID is the SSO connection to sign in through (StepSSO).
+	ConnectionID int64
+	// Link is true for StepSSO when the user has no identity at that connection yet:
+	// signing in there first links one.
+	Link bool
+	// AccountID and AccountName name the account whose rule asks for the step; 0 and
+	// "" for the rule that applies to everyone (a password).
+	AccountID   int64
+	AccountName string
+	// StepUp is true when the step is asked on entering AccountName rather than at
+	// sign-in.
+	StepUp bool
+}
+
+// Reason says why the step is asked, for the page that asks it.
+func (s Step) Reason() string {
+	if s.AccountName == "" {
+		return ""
+	}
+	what := "requires two-factor authentication"
+	switch s.Kind {
+	case StepSSO:
+		what = "requires signing in through its single sign-on"
+	case StepPassword:
+		what = "requires your password"
+	}
+	if s.StepUp {
+		return s.AccountName + " " + what + " when you switch into it."
+	}
+	return s.AccountName + " " + what + "."
+}
+
+// Rules are one account's security settings, as the policy reads them.
+type Rules struct {
+	AccountID   int64
+	AccountName string
+	// LoginMethod is LoginPassword, LoginSSO or LoginBoth ("" reads as LoginPassword).
+	LoginMethod     string
 	SSOConnectionID int64
 	MFARequired     bool
+	// EnforceOnEntry makes the rules hold when a user switches into the account
+	// (step-up), not only when it is the account whose rules apply at sign-in.
+	EnforceOnEntry bool
 }
+
+// RulesOf returns an account's rules. Accounts have no SSO connection yet.
+func RulesOf(a domain.Account) Rules {
+	return Rules{AccountID: a.ID, AccountName: a.Name, LoginMethod: a.LoginMethod, MFARequired: a.MFARequired,
+		EnforceOnEntry: a.EnforceOnEntry}
+}
+
+// DefaultRules apply to a user who can enter no account: a password, nothing more.
+var DefaultRules = Rules{LoginMethod: LoginPassword}
 
 // Proof records what the current session has proven, and when.
 type Proof struct {
-	Method       string // "password" or "sso"; "" before any
+	Method       string // MethodPassword or MethodSSO; "" before any
 	ConnectionID int64
 	MFA          bool
-	At           time.Time
+	// At is when the user last proved who they are (sign-in or re-authentication).
+	At time.Time
 }
 
-// Subject is what the policy knows of the user signing in.
+// Subject is what the policy knows of the user.
 type Subject struct {
 	HasPassword  bool
 	TOTPEnrolled bool
+	// SSOIdentities are the SSO connections at which the user has a linked identity.
+	SSOIdentities []int64
 }
 
-// Steps returns the steps still owed, in order, for a subject under settings given what
-// has been proven so far. An empty result means the user is fully signed in.
-//
-// Rules: an SSO-only account owes SSO through its connection (a password does not
-// satisfy it); a password account owes the password; "both" accepts either. A 2FA
-// account then owes a TOTP code, or enrolment first when the user has none. SSO proofs
-// count as the identity provider's own second factor only when no 2FA is required.
-func Steps(s Settings, subj Subject, p Proof) []Step {
-	var steps []Step
-	switch s.LoginMethod {
-	case "sso":
-		if p.Method != "sso" || p.ConnectionID != s.SSOConnectionID {
-			steps = append(steps, StepSSO)
-		}
-	case "both":
-		if p.Method == "" {
-			if s.SSOConnectionID != 0 && !subj.HasPassword {
-				steps = append(steps, StepSSO)
-			} else {
-				steps = append(steps, StepPassword)
-			}
-		}
-	default:
-		if p.Method != "password" {
-			steps = append(steps, StepPassword)
+func (s Subject) linked(connectionID int64) bool {
+	for _, c := range s.SSOIdentities {
+		if c == connectionID {
+			return true
 		}
 	}
-	if s.MFARequired && !p.MFA {
-		if subj.TOTPEnrolled {
-			steps = append(steps, StepTOTP)
-		} else {
-			steps = append(steps, StepTOTPEnrol)
+	return false
+}
+
+// Candidate is an account the user can enter, with its rules.
+type Candidate struct {
+	Entry domain.Entry
+	Rules Rules
+}
+
+// Facts are what sign-in knows of a user: who they are, their favourite account's
+// rules when they can still enter it, and otherwise the accounts they can enter.
+type Facts struct {
+	Subject Subject
+	// Favourite holds the favourite account's rules; nil when there is no favourite or
+	// the user can no longer enter it (closed, access removed).
+	Favourite *Rules
+	// Candidates are the accounts the user can enter now; read only when Favourite is
+	// nil (the caller need not load them otherwise).
+	Candidates []Candidate
+}
+
+// Governing returns the rules that apply at sign-in: the favourite account's; when it
+// cannot be entered, those of the account the user lands in instead (Land); with no
+// account left, DefaultRules.
+func Governing(f Facts) Rules {
+	if f.Favourite != nil {
+		return *f.Favourite
+	}
+	i, _ := pick(len(f.Candidates), func(i int) *domain.Entry { return &f.Candidates[i].Entry }, 0)
+	if i < 0 {
+		return DefaultRules
+	}
+	return f.Candidates[i].Rules
+}
+
+// SignIn returns the steps still owed, in order, to sign in under the governing rules
+// gov given what has been proven so far; none means the user is signed in.
+//
+// The login method comes first: an SSO-only account owes SSO through its connection (a
+// password does not satisfy it, nor another connection); a password account owes the
+// password; "both" accepts either, and asks a user without a password for SSO. Then a
+// 2FA account owes a TOTP code, or enrolment first when the user has none; an SSO
+// proof does not stand in for the code. Only the governing account's rules count: a
+// user who has set up TOTP but whose favourite does not require it signs in with the
+// password alone, and gives a code where an account asks for it on entry.
+func SignIn(gov Rules, subj Subject, p Proof) []Step {
+	return need(gov, subj, p, false)
+}
+
+// Entry returns what a session must still prove to enter target (step-up). Accounts
+// that do not enforce their rules on entry accept whatever the sign-in proved.
+// Organisation owners entering an account of their organisation are bound alike.
+func Entry(target Rules, subj Subject, p Proof) []Step {
+	if !target.EnforceOnEntry {
+		return nil
+	}
+	return need(target, subj, p, true)
+}
+
+// Join returns what an invitee still owes to accept an invitation into target and
+// land there: the sign-in steps under the rules that govern them (f read with the
+// invitation's account among their accounts, so for a new user it governs), then
+// whatever target asks on entry.
+func Join(f Facts, target Rules, p Proof) []Step {
+	return Owed(Governing(f), &target, f.Subject, p)
+}
+
+// Owed returns what a session still owes to be signed in under the governing rules
+// gov and, when target is not nil, to enter target as well: SignIn's steps, then
+// Entry's (a step both ask for is asked once, for the account's reason).
+func Owed(gov Rules, target *Rules, subj Subject, p Proof) []Step {
+	steps := SignIn(gov, subj, p)
+	if target == nil {
+		return steps
+	}
+	for _, s := range Entry(*target, subj, p) {
+		i := indexStep(steps, s)
+		switch {
+		case i < 0:
+			steps = append(steps, s)
+		case steps[i].AccountID == 0:
+			steps[i] = s // the account's rule is the better reason to give
 		}
 	}
 	return steps
 }
 
-// EntrySteps returns what a session must still prove before entering an account that
-// enforces its own settings on entry (step-up). Accounts that do not enforce on entry
-// accept whatever the sign-in proved.
-func EntrySteps(a domain.Account, ssoConnectionID int64, subj Subject, p Proof) []Step {
-	if !a.EnforceOnEntry {
-		return nil
+// need applies one account's rules.
+func need(r Rules, subj Subject, p Proof, stepUp bool) []Step {
+	why := func(s Step) Step {
+		s.AccountID, s.AccountName, s.StepUp = r.AccountID, r.AccountName, stepUp
+		return s
 	}
-	return Steps(Settings{LoginMethod: a.LoginMethod, SSOConnectionID: ssoConnectionID, MFARequired: a.MFARequired}, subj, p)
+	sso := func() Step {
+		return why(Step{Kind: StepSSO, ConnectionID: r.SSOConnectionID, Link: !subj.linked(r.SSOConnectionID)})
+	}
+	viaSSO := p.Method == MethodSSO && p.ConnectionID == r.SSOConnectionID && r.SSOConnectionID != 0
+	var steps []Step
+	switch r.LoginMethod {
+	case LoginSSO:
+		if !viaSSO {
+			steps = append(steps, sso())
+		}
+	case LoginBoth:
+		if !viaSSO && p.Method != MethodPassword {
+			if r.SSOConnectionID != 0 && !subj.HasPassword {
+				steps = append(steps, sso())
+			} else {
+				steps = append(steps, why(Step{Kind: StepPassword}))
+			}
+		}
+	default:
+		if p.Method != MethodPassword {
+			steps = append(steps, why(Step{Kind: StepPassword}))
+		}
+	}
+	if r.MFARequired && !p.MFA {
+		kind := StepTOTP
+		if !subj.TOTPEnrolled {
+			kind = StepTOTPEnrol
+		}
+		steps = append(steps, why(Step{Kind: kind}))
+	}
+	return steps
+}
+
+func indexStep(steps []Step, s Step) int {
+	for i, t := range steps {
+		if t.Kind == s.Kind && t.ConnectionID == s.ConnectionID {
+			return i
+		}
+	}
+	return -1
+}
+
+// ReauthWindow is how long after proving who they are a user may change their
+// two-factor settings (and other credentials) without proving it again.
+const ReauthWindow = 15 * time.Minute
+
+// Recent reports whether p was proven within ReauthWindow of now.
+func Recent(p Proof, now time.Time) bool {
+	return !p.At.IsZero() && !p.At.After(now.Add(time.Minute)) && now.Sub(p.At) <= ReauthWindow
 }
 
 // Landing is where a signed-in user goes.
@@ -102,20 +271,27 @@ type Landing struct {
 // oldest membership) — the stored favourite is kept and works again if access returns.
 // entries must hold only accounts the user can enter now.
 func Land(entries []domain.Entry, favouriteID int64) Landing {
-	if len(entries) == 0 {
+	i, favourite := pick(len(entries), func(i int) *domain.Entry { return &entries[i] }, favouriteID)
+	if i < 0 {
 		return Landing{None: true, FellBack: favouriteID != 0}
 	}
-	var oldest *domain.Entry
-	for i := range entries {
-		e := &entries[i]
-		if e.AccountID == favouriteID {
-			return Landing{Entry: *e}
+	return Landing{Entry: entries[i], FellBack: favouriteID != 0 && !favourite}
+}
+
+// pick returns the index of the entry to land in among n (at gives the i-th), and
+// whether it is the favourite; -1 when n is 0.
+func pick(n int, at func(int) *domain.Entry, favouriteID int64) (int, bool) {
+	best := -1
+	for i := range n {
+		e := at(i)
+		if favouriteID != 0 && e.AccountID == favouriteID {
+			return i, true
 		}
-		if oldest == nil || before(e, oldest) {
-			oldest = e
+		if best < 0 || before(e, at(best)) {
+			best = i
 		}
 	}
-	return Landing{Entry: *oldest, FellBack: favouriteID != 0}
+	return best, false
 }
 
 // before orders own memberships ahead of organisation-owner access, then by age, then

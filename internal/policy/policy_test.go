@@ -42,53 +42,211 @@ func TestLand(t *testing.T) {
 	}
 }
 
-func TestSteps(t *testing.T) {
-	pw := Proof{Method: "password", At: time.Now()}
-	sso7 := Proof{Method: "sso", ConnectionID: 7}
+// The rules of the accounts in the table below.
+var (
+	lax      = Rules{AccountID: 1, AccountName: "Northwind Retail", LoginMethod: LoginPassword}
+	strict   = Rules{AccountID: 2, AccountName: "Globex Marketing", LoginMethod: LoginPassword, MFARequired: true}
+	vault    = Rules{AccountID: 3, AccountName: "Acme Vault", LoginMethod: LoginPassword, MFARequired: true, EnforceOnEntry: true}
+	ssoOnly  = Rules{AccountID: 4, AccountName: "Initech", LoginMethod: LoginSSO, SSOConnectionID: 7}
+	ssoMFA   = Rules{AccountID: 5, AccountName: "Umbrella", LoginMethod: LoginSSO, SSOConnectionID: 7, MFARequired: true}
+	ssoGuard = Rules{AccountID: 6, AccountName: "Hooli", LoginMethod: LoginSSO, SSOConnectionID: 9, EnforceOnEntry: true}
+	either   = Rules{AccountID: 8, AccountName: "Stark", LoginMethod: LoginBoth, SSOConnectionID: 7}
+)
+
+func fav(r Rules) *Rules { return &r }
+
+func cand(r Rules, joined int) Candidate {
+	return Candidate{Entry: domain.Entry{AccountID: r.AccountID, AccountName: r.AccountName,
+		JoinedAt: time.Date(2026, 1, joined, 0, 0, 0, 0, time.UTC)}, Rules: r}
+}
+
+// TestPolicy is the login policy's table: what a user still owes at sign-in, on
+// entering an account (step-up) and on accepting an invitation, each step with the
+// account whose rule asks for it.
+func TestPolicy(t *testing.T) {
+	pwUser := Subject{HasPassword: true}
+	enrolled := Subject{HasPassword: true, TOTPEnrolled: true}
+	linked7 := Subject{HasPassword: true, SSOIdentities: []int64{7}}
+	pw := Proof{Method: MethodPassword}
+	pwMFA := Proof{Method: MethodPassword, MFA: true}
+	sso7 := Proof{Method: MethodSSO, ConnectionID: 7}
+	step := func(k StepKind, r Rules) Step {
+		return Step{Kind: k, AccountID: r.AccountID, AccountName: r.AccountName}
+	}
+	up := func(k StepKind, r Rules) Step { s := step(k, r); s.StepUp = true; return s }
+	sso := func(r Rules, link, stepUp bool) Step {
+		s := Step{Kind: StepSSO, ConnectionID: r.SSOConnectionID, Link: link, AccountID: r.AccountID, AccountName: r.AccountName, StepUp: stepUp}
+		return s
+	}
+	password := Step{Kind: StepPassword}
+
 	tests := []struct {
-		name  string
-		s     Settings
-		subj  Subject
-		proof Proof
-		want  []Step
+		name   string
+		facts  Facts
+		target *Rules // entering (step-up) or, with join, accepting into
+		join   bool
+		proof  Proof
+		want   []Step
 	}{
-		{"password account, nothing proven", Settings{LoginMethod: "password"}, Subject{HasPassword: true}, Proof{}, []Step{StepPassword}},
-		{"password account, password proven", Settings{LoginMethod: "password"}, Subject{HasPassword: true}, pw, nil},
-		{"sso account sends to its identity provider", Settings{LoginMethod: "sso", SSOConnectionID: 7}, Subject{HasPassword: true}, Proof{}, []Step{StepSSO}},
-		{"sso account: a password is not enough", Settings{LoginMethod: "sso", SSOConnectionID: 7}, Subject{HasPassword: true}, pw, []Step{StepSSO}},
-		{"sso account: another connection is not enough", Settings{LoginMethod: "sso", SSOConnectionID: 7}, Subject{}, Proof{Method: "sso", ConnectionID: 8}, []Step{StepSSO}},
-		{"sso account satisfied", Settings{LoginMethod: "sso", SSOConnectionID: 7}, Subject{}, sso7, nil},
-		{"both: password user uses password", Settings{LoginMethod: "both", SSOConnectionID: 7}, Subject{HasPassword: true}, Proof{}, []Step{StepPassword}},
-		{"both: user without password goes to SSO", Settings{LoginMethod: "both", SSOConnectionID: 7}, Subject{}, Proof{}, []Step{StepSSO}},
-		{"both: sso proof suffices", Settings{LoginMethod: "both", SSOConnectionID: 7}, Subject{HasPassword: true}, sso7, nil},
-		{"2FA required, enrolled: code", Settings{LoginMethod: "password", MFARequired: true}, Subject{HasPassword: true, TOTPEnrolled: true}, pw, []Step{StepTOTP}},
-		{"2FA required, not enrolled: enrol", Settings{LoginMethod: "password", MFARequired: true}, Subject{HasPassword: true}, pw, []Step{StepTOTPEnrol}},
-		{"2FA required, nothing proven", Settings{LoginMethod: "password", MFARequired: true}, Subject{HasPassword: true, TOTPEnrolled: true}, Proof{}, []Step{StepPassword, StepTOTP}},
-		{"2FA done", Settings{LoginMethod: "password", MFARequired: true}, Subject{HasPassword: true, TOTPEnrolled: true}, Proof{Method: "password", MFA: true}, nil},
-		{"sso with 2FA required", Settings{LoginMethod: "sso", SSOConnectionID: 7, MFARequired: true}, Subject{TOTPEnrolled: true}, sso7, []Step{StepTOTP}},
+		// Sign-in under the favourite's rules.
+		{"password favourite, nothing proven", Facts{Subject: pwUser, Favourite: fav(lax)}, nil, false, Proof{}, []Step{step(StepPassword, lax)}},
+		{"password favourite, password proven: signed in", Facts{Subject: pwUser, Favourite: fav(lax)}, nil, false, pw, nil},
+		{"2FA favourite, enrolled: password then code", Facts{Subject: enrolled, Favourite: fav(strict)}, nil, false, Proof{}, []Step{step(StepPassword, strict), step(StepTOTP, strict)}},
+		{"2FA favourite, password proven: the code, saying why", Facts{Subject: enrolled, Favourite: fav(strict)}, nil, false, pw, []Step{step(StepTOTP, strict)}},
+		{"2FA required but not enrolled: enrolment", Facts{Subject: pwUser, Favourite: fav(strict)}, nil, false, pw, []Step{step(StepTOTPEnrol, strict)}},
+		{"2FA proven: signed in", Facts{Subject: enrolled, Favourite: fav(strict)}, nil, false, pwMFA, nil},
+		{"2FA set up by the user, lax favourite: the favourite's rules, no code", Facts{Subject: enrolled, Favourite: fav(lax)}, nil, false, pw, nil},
+		{"lax favourite wins over a strict account held too", Facts{Subject: pwUser, Favourite: fav(lax),
+			Candidates: []Candidate{cand(strict, 1)}}, nil, false, pw, nil},
+
+		// The favourite gone or closed: the fallback account's rules.
+		{"favourite gone: the oldest remaining account's 2FA applies", Facts{Subject: pwUser,
+			Candidates: []Candidate{cand(lax, 5), cand(strict, 2)}}, nil, false, pw, []Step{step(StepTOTPEnrol, strict)}},
+		{"favourite closed: the fallback is lax", Facts{Subject: pwUser,
+			Candidates: []Candidate{cand(lax, 1), cand(strict, 2)}}, nil, false, pw, nil},
+		{"no accounts left: a password only", Facts{Subject: pwUser}, nil, false, Proof{}, []Step{password}},
+		{"no accounts left, password proven", Facts{Subject: pwUser}, nil, false, pw, nil},
+
+		// Step-up on entering an account.
+		{"step-up from a password session into a 2FA account", Facts{Subject: enrolled}, &vault, false, pw, []Step{up(StepTOTP, vault)}},
+		{"step-up into a 2FA account, not enrolled: enrolment", Facts{Subject: pwUser}, &vault, false, pw, []Step{up(StepTOTPEnrol, vault)}},
+		{"step-up already proven this session", Facts{Subject: enrolled}, &vault, false, pwMFA, nil},
+		{"2FA account without step-up accepts a password session", Facts{Subject: enrolled}, &strict, false, pw, nil},
+		{"entering a lax account asks nothing", Facts{Subject: pwUser}, &lax, false, pw, nil},
+
+		// An invitee accepting into a stricter account.
+		{"new invitee whose only account requires 2FA: enrolment", Facts{Subject: pwUser,
+			Candidates: []Candidate{cand(strict, 1)}}, &strict, true, pw, []Step{step(StepTOTPEnrol, strict)}},
+		{"invitee with a lax favourite joining a step-up account: a code", Facts{Subject: enrolled, Favourite: fav(lax),
+			Candidates: []Candidate{cand(lax, 1), cand(vault, 2)}}, &vault, true, pw, []Step{up(StepTOTP, vault)}},
+		{"invitee with a lax favourite joining a 2FA account without step-up", Facts{Subject: pwUser, Favourite: fav(lax),
+			Candidates: []Candidate{cand(lax, 1), cand(strict, 2)}}, &strict, true, pw, nil},
+		{"invitee with a strict favourite and a lax invitation", Facts{Subject: enrolled, Favourite: fav(strict)}, &lax, true, pw, []Step{step(StepTOTP, strict)}},
+
+		// SSO (the SSO work carries these out).
+		{"favourite SSO-only, no linked identity: SSO that links one", Facts{Subject: pwUser, Favourite: fav(ssoOnly)}, nil, false, Proof{}, []Step{sso(ssoOnly, true, false)}},
+		{"favourite SSO-only, identity linked", Facts{Subject: linked7, Favourite: fav(ssoOnly)}, nil, false, Proof{}, []Step{sso(ssoOnly, false, false)}},
+		{"favourite SSO-only: a password is not enough", Facts{Subject: pwUser, Favourite: fav(ssoOnly)}, nil, false, pw, []Step{sso(ssoOnly, true, false)}},
+		{"favourite SSO-only: another connection is not enough", Facts{Subject: linked7, Favourite: fav(ssoOnly)}, nil, false, Proof{Method: MethodSSO, ConnectionID: 8}, []Step{sso(ssoOnly, false, false)}},
+		{"favourite SSO-only, SSO proven", Facts{Subject: linked7, Favourite: fav(ssoOnly)}, nil, false, sso7, nil},
+		{"SSO plus 2FA: SSO then the code", Facts{Subject: Subject{TOTPEnrolled: true, SSOIdentities: []int64{7}}, Favourite: fav(ssoMFA)}, nil, false, Proof{}, []Step{sso(ssoMFA, false, false), step(StepTOTP, ssoMFA)}},
+		{"SSO plus 2FA: the identity provider is not the second factor", Facts{Subject: Subject{TOTPEnrolled: true, SSOIdentities: []int64{7}}, Favourite: fav(ssoMFA)}, nil, false, sso7, []Step{step(StepTOTP, ssoMFA)}},
+		{"either method: password user signs in with the password", Facts{Subject: pwUser, Favourite: fav(either)}, nil, false, Proof{}, []Step{step(StepPassword, either)}},
+		{"either method: user without a password goes to SSO", Facts{Subject: Subject{}, Favourite: fav(either)}, nil, false, Proof{}, []Step{sso(either, true, false)}},
+		{"either method: SSO proof suffices", Facts{Subject: linked7, Favourite: fav(either)}, nil, false, sso7, nil},
+		{"step-up into an SSO account from a password session", Facts{Subject: pwUser}, &ssoGuard, false, pw, []Step{sso(ssoGuard, true, true)}},
+		{"step-up into an SSO account from SSO at another connection", Facts{Subject: linked7}, &ssoGuard, false, sso7, []Step{sso(ssoGuard, true, true)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Steps(tt.s, tt.subj, tt.proof); !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("Steps = %v, want %v", got, tt.want)
+			var got []Step
+			switch {
+			case tt.join:
+				got = Join(tt.facts, *tt.target, tt.proof)
+			case tt.target != nil:
+				got = Entry(*tt.target, tt.facts.Subject, tt.proof)
+			default:
+				got = SignIn(Governing(tt.facts), tt.facts.Subject, tt.proof)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("steps = %+v\nwant    %+v", got, tt.want)
 			}
 		})
 	}
 }
 
-func TestEntrySteps_StepUp(t *testing.T) {
-	strict := domain.Account{LoginMethod: "password", MFARequired: true, EnforceOnEntry: true}
-	lax := domain.Account{LoginMethod: "password", MFARequired: true}
-	pw := Proof{Method: "password"}
-	if got := EntrySteps(strict, 0, Subject{HasPassword: true, TOTPEnrolled: true}, pw); !reflect.DeepEqual(got, []Step{StepTOTP}) {
-		t.Fatalf("strict account entered with password only: %v, want totp", got)
+func TestStepReason(t *testing.T) {
+	for _, c := range []struct {
+		s    Step
+		want string
+	}{
+		{Step{Kind: StepTOTP, AccountName: "Globex Marketing"}, "Globex Marketing requires two-factor authentication."},
+		{Step{Kind: StepTOTPEnrol, AccountName: "Globex Marketing"}, "Globex Marketing requires two-factor authentication."},
+		{Step{Kind: StepTOTP, AccountName: "Acme Vault", StepUp: true}, "Acme Vault requires two-factor authentication when you switch into it."},
+		{Step{Kind: StepSSO, AccountName: "Initech"}, "Initech requires signing in through its single sign-on."},
+		{Step{Kind: StepTOTP}, ""},
+		{Step{Kind: StepPassword}, ""},
+	} {
+		if got := c.s.Reason(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.s, got, c.want)
+		}
 	}
-	if got := EntrySteps(lax, 0, Subject{HasPassword: true, TOTPEnrolled: true}, pw); got != nil {
-		t.Fatalf("account not enforcing on entry asked for %v", got)
+}
+
+func TestRecent(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		at   time.Time
+		want bool
+	}{
+		{now.Add(-14 * time.Minute), true},
+		{now.Add(-ReauthWindow), true},
+		{now.Add(-ReauthWindow - time.Second), false},
+		{time.Time{}, false},
+		{now.Add(time.Hour), false},
+	} {
+		if got := Recent(Proof{At: c.at}, now); got != c.want {
+			t.Errorf("Recent(at %v) = %v, want %v", c.at, got, c.want)
+		}
 	}
-	ssoStrict := domain.Account{LoginMethod: "sso", EnforceOnEntry: true}
-	if got := EntrySteps(ssoStrict, 3, Subject{HasPassword: true}, pw); !reflect.DeepEqual(got, []Step{StepSSO}) {
-		t.Fatalf("sso-enforcing account entered with password: %v", got)
+}
+
+func TestCodeThrottle(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for f := 0; f < CodeFreeFailures; f++ {
+		if w := CheckCodes(f, now, now).Wait; w != 0 {
+			t.Errorf("%d wrong codes: wait %v, want none", f, w)
+		}
+	}
+	if w := CheckCodes(CodeFreeFailures, now, now).Wait; w != time.Second {
+		t.Errorf("%d wrong codes: wait %v, want 1s", CodeFreeFailures, w)
+	}
+	if w := CheckCodes(CodeFreeFailures+3, now, now.Add(time.Second)).Wait; w != 7*time.Second {
+		t.Errorf("%d wrong codes, a second later: wait %v, want 7s", CodeFreeFailures+3, w)
+	}
+	if w := CheckCodes(40, now, now.Add(CodeFailureDecay)).Wait; w != 0 {
+		t.Errorf("an hour after the last wrong code: wait %v, want none (the count decays)", w)
+	}
+	if CodesExhausted(CodeEndAfter-1) || !CodesExhausted(CodeEndAfter) {
+		t.Errorf("the sign-in must end at %d wrong codes, not before", CodeEndAfter)
+	}
+	waits := CodeWaits()
+	if last := waits[len(waits)-1]; last != MaxThrottleWait || CodeWait(len(waits)+20) != MaxThrottleWait {
+		t.Errorf("the table of waits ends at %v, want %v for every count beyond", last, MaxThrottleWait)
+	}
+	for f, w := range waits {
+		if w != CodeWait(f) {
+			t.Errorf("waits[%d] = %v, CodeWait = %v", f, w, CodeWait(f))
+		}
+	}
+}
+
+// BenchmarkSignInPolicy measures one policy evaluation of the heaviest kind: the
+// favourite gone, so the fallback is chosen among 2,000 accounts, then the steps.
+func BenchmarkSignInPolicy(b *testing.B) {
+	f := Facts{Subject: Subject{HasPassword: true, TOTPEnrolled: true}}
+	for i := range 2000 {
+		r := strict
+		r.AccountID = int64(i + 1)
+		f.Candidates = append(f.Candidates, cand(r, 1+i%28))
+	}
+	p := Proof{Method: MethodPassword}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(SignIn(Governing(f), f.Subject, p)) != 1 {
+			b.Fatal("want one step")
+		}
+	}
+}
+
+// BenchmarkEntryPolicy measures the step-up check every account page makes.
+func BenchmarkEntryPolicy(b *testing.B) {
+	s := Subject{HasPassword: true, TOTPEnrolled: true}
+	p := Proof{Method: MethodPassword, MFA: true}
+	for b.Loop() {
+		if Entry(vault, s, p) != nil {
+			b.Fatal("want none")
+		}
 	}
 }
 

@@ -12,12 +12,18 @@ import (
 
 // requireAccount resolves the account from the URL and the caller's access to it in
 // one query, checking the session epoch on the same row. Strangers get 404; deactivated
-// or removed members are told their access was revoked; a closed account says so.
+// or removed members are told their access was revoked; a closed account says so. A
+// session that owes the account's entry rules (step-up) is sent to prove them first,
+// and one entering an account that requires two-factor authentication gets the idle
+// timeout.
 func (s *Server) requireAccount(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		uid := s.userID(r)
 		if uid == 0 {
 			s.toLogin(w, r)
+			return
+		}
+		if !s.keepAlive(w, r) {
 			return
 		}
 		h, err := s.app.Access(r.Context(), uid, chi.URLParam(r, "account"))
@@ -31,6 +37,11 @@ func (s *Server) requireAccount(next http.Handler) http.Handler {
 			s.fail(w, r.WithContext(ctx), err)
 			return
 		}
+		if steps := h.EntrySteps(s.proof(r)); len(steps) > 0 {
+			s.toStepUp(w, r, view.Account.Slug)
+			return
+		}
+		s.markStrict(r, view.Account)
 		ctx = context.WithValue(ctx, keyAccess, h)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

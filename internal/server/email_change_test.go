@@ -206,10 +206,13 @@ func TestEmailChange_TakenAddressSameAnswerAndWork(t *testing.T) {
 	w := e.world()
 	c := e.client()
 	c.login(w.Agency.Email, pgtest.Password)
+	var sqls [2][]string
 	ask := func(email string) (int, string, int64, int64) {
 		all, n := e.writes.all.Load(), e.writes.n.Load()
+		stop := e.writes.record()
 		res, _ := askEmailChange(c, email, "")
 		_, page := c.get("/profile")
+		sqls[0], sqls[1] = sqls[1], stop()
 		return res.StatusCode, page, e.writes.all.Load() - all, e.writes.n.Load() - n
 	}
 	free := pgtest.Unique("free") + "@moved.test"
@@ -230,7 +233,8 @@ func TestEmailChange_TakenAddressSameAnswerAndWork(t *testing.T) {
 		t.Error("the profile after asking for a taken address differs from the one after a free address")
 	}
 	if fstmts != tstmts || fwrites != twrites {
-		t.Errorf("work: free address %d statements (%d writes), taken %d (%d)", fstmts, fwrites, tstmts, twrites)
+		t.Errorf("work: free address %d statements (%d writes), taken %d (%d)\nfree:\n%s\ntaken:\n%s", fstmts, fwrites, tstmts, twrites,
+			strings.Join(sqls[0], "\n"), strings.Join(sqls[1], "\n"))
 	}
 	m := e.lastMail(w.Viewer.Email)
 	if m.Kind != app.MailEmailTaken || strings.Contains(m.Text, "/confirm-email/") || strings.Contains(m.Text, w.Agency.Email) {

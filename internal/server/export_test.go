@@ -4,6 +4,9 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"atrium/internal/domain"
+	"atrium/internal/policy"
 )
 
 // Routes exposes the router so tests can walk every registered route.
@@ -21,3 +24,12 @@ func (s *Server) CommitSession(ctx context.Context, token string, values map[str
 
 // SessionUserKey is the session key holding the signed-in user's id.
 const SessionUserKey = sessUserID
+
+// FinishSignInHandler answers every request by signing u in through finishSignIn, as
+// a caller outside the sign-in pages (accepting an invitation) does once u has proven
+// their password.
+func (s *Server) FinishSignInHandler(u domain.User, next string) http.Handler {
+	return s.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.finishSignIn(w, r, u, policy.Proof{Method: policy.MethodPassword, At: s.now()}, next)
+	}))
+}

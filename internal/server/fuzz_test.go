@@ -120,3 +120,27 @@ func FuzzLoginEmailCookie(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSafeNext: a next path accepted is a path on this site, as browsers read it.
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range append(fuzzSeeds, "/a/acme/", "/a/acme/lists?q=x#top", "//evil.test", "/\\evil.test", "https://evil.test/",
+		"javascript:alert(1)", "/%2F%2Fevil", "/a/\u202ex", "/a\n/", "\\\\evil", "/ok/../../x") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := safeNext(s)
+		if n == "" {
+			return
+		}
+		u, err := url.Parse(n)
+		if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") ||
+			strings.ContainsAny(n, "\\\r\n\t") {
+			t.Fatalf("safeNext(%q) = %q", s, n)
+		}
+		// Resolved against this site, it stays on this site.
+		base, _ := url.Parse("https://atrium.test/x")
+		if got := base.ResolveReference(u); got.Host != "atrium.test" {
+			t.Fatalf("safeNext(%q) leads to %s", s, got)
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -39,17 +40,55 @@ type env struct {
 	dbURL  string
 }
 
-// writeCounter counts the statements sent by the server's pool (all), and among them
-// INSERT, UPDATE and DELETE statements (n).
-type writeCounter struct{ n, all atomic.Int64 }
+// writeCounter counts the statements sent by the server's pool (all); among them
+// INSERT, UPDATE and DELETE statements (n); and every statement that writes (any): n's
+// and writes inside a WITH query as well, such as a session saved or a code counted.
+type writeCounter struct {
+	n, any, all atomic.Int64
+	// sqls, while recording, keeps the first line of every statement sent (tests
+	// print them when two paths' work differs).
+	mu        sync.Mutex
+	recording bool
+	sqls      []string
+}
+
+// record starts keeping the statements sent and returns a function that stops and
+// returns them.
+func (w *writeCounter) record() func() []string {
+	w.mu.Lock()
+	w.recording, w.sqls = true, nil
+	w.mu.Unlock()
+	return func() []string {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.recording = false
+		return w.sqls
+	}
+}
+
+var writeSQL = regexp.MustCompile(`(?i)\bINSERT\s+INTO\b|\bDELETE\s+FROM\b|\bUPDATE\s+\w+(\s+(AS\s+)?\w+)?\s+SET\b`)
 
 func (w *writeCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	if strings.HasPrefix(d.SQL, "-- name: PGNotifyMany") {
+		// The job queue wakes its workers with a notification it sends at most every so
+		// often, whatever the request: timing, not work, so it is not counted.
+		return ctx
+	}
 	w.all.Add(1)
+	w.mu.Lock()
+	if w.recording {
+		line, _, _ := strings.Cut(strings.TrimSpace(d.SQL), "\n")
+		w.sqls = append(w.sqls, line)
+	}
+	w.mu.Unlock()
 	sql := strings.ToUpper(strings.TrimSpace(d.SQL))
 	for _, verb := range []string{"INSERT", "UPDATE", "DELETE"} {
 		if strings.HasPrefix(sql, verb) {
 			w.n.Add(1)
 		}
+	}
+	if writeSQL.MatchString(d.SQL) {
+		w.any.Add(1)
 	}
 	return ctx
 }
@@ -113,6 +152,9 @@ func serveEnv(t testing.TB, dbURL string, opts envOptions) *env {
 	cfg := config.Config{DatabaseURL: dbURL, BaseURL: base, SessionLife: 12 * time.Hour, HashWorkers: 2, Dev: opts.dev}
 	st := store.New(pool)
 	a := app.New(st, auth.NewHasher(pgtest.FastParams, 2), base)
+	if err := a.SetSecretKey(pgtest.SecretKey); err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if len(logTo) > 0 {
 		log = slog.New(slog.NewTextHandler(io.MultiWriter(logTo...), &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -76,7 +76,7 @@ type hostileRoute struct {
 var counted = []string{"users", "organisations", "accounts", "memberships", "organisation_members", "organisation_owners",
 	"roles", "role_permissions", "resource_scopes", "campaigns", "lists", "contacts", "password_tokens", "sessions",
 	"audit_events", "rate_limits", "login_throttles", "invitations", "invitation_tokens", "access_requests", "mail_outbox",
-	"email_changes"}
+	"email_changes", "recovery_codes"}
 
 func tableCounts(t *testing.T, e *env) map[string]int {
 	t.Helper()
@@ -228,6 +228,44 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 		}
 		return acc, insert(`SELECT id FROM access_requests WHERE user_id = $1`, u.ID)
 	}
+	// Two-factor routes get a fresh user for each call, so a right code is never one
+	// already used.
+	strictAcc := e.strictAccount(w.OrgB, "Hostile Vault", w.OwnerB, false)
+	stepUpAcc := e.strictAccount(w.OrgA, "Hostile Step-up", w.OwnerA, true)
+	strictUser := func() domain.User {
+		u := newUser()
+		pgtest.MustGrant(t, s, strictAcc, u, domain.ViewerRoleID)
+		e.favourite(u, strictAcc)
+		return u
+	}
+	pendingCode := func() (*client, enrolled) {
+		u := strictUser()
+		tf := e.enrol(u)
+		c := e.client()
+		c.password(u.Email, pgtest.Password)
+		return c, tf
+	}
+	// stepUpper is signed in with the password alone and enrolled since, so entering
+	// the step-up account asks a code.
+	stepUpper := func() (*client, enrolled) {
+		u := newUser()
+		pgtest.MustGrant(t, s, w.AccA2, u, domain.ViewerRoleID)
+		pgtest.MustGrant(t, s, stepUpAcc, u, domain.ViewerRoleID)
+		e.favourite(u, w.AccA2)
+		c := signedIn(u)
+		return c, e.enrol(u)
+	}
+	enrolledIn := func() (*client, domain.User) {
+		u := newUser()
+		c := signedIn(u)
+		e.enrol(u)
+		return c, u
+	}
+	stepUpForm := func(f url.Values) url.Values {
+		f.Set("account", stepUpAcc.Slug)
+		f.Set("next", "/a/"+stepUpAcc.Slug+"/")
+		return f
+	}
 
 	routes := map[string]hostileRoute{
 		"POST /login": {setup: func() hostileCall {
@@ -237,6 +275,55 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 			return hostileCall{c: e.client(), form: url.Values{"email": {loginUser.Email}, "password": {pgtest.Password}}}
 		}},
 		"POST /logout": {setup: func() hostileCall { return hostileCall{c: signedIn(newUser()), form: url.Values{}} }},
+		"POST /login/two-factor": {setup: func() hostileCall {
+			c, tf := pendingCode()
+			return hostileCall{c: c, form: url.Values{"code": {code(t, tf.secret, time.Now())}}}
+		}},
+		"POST /login/two-factor/recovery": {setup: func() hostileCall {
+			c, tf := pendingCode()
+			return hostileCall{c: c, form: url.Values{"recovery_code": {tf.recovery[0]}}}
+		}},
+		"POST /login/two-factor/setup": {setup: func() hostileCall {
+			c := e.client()
+			c.password(strictUser().Email, pgtest.Password)
+			_, body := c.get("/login/two-factor/setup")
+			return hostileCall{c: c, form: url.Values{"code": {code(t, setupKey(t, body), time.Now())}}}
+		}},
+		"POST /step-up": {setup: func() hostileCall {
+			c, tf := stepUpper()
+			return hostileCall{c: c, form: stepUpForm(url.Values{"code": {code(t, tf.secret, time.Now())}})}
+		}},
+		"POST /step-up/recovery": {setup: func() hostileCall {
+			c, tf := stepUpper()
+			return hostileCall{c: c, form: stepUpForm(url.Values{"recovery_code": {tf.recovery[0]}})}
+		}},
+		"POST /profile/two-factor/confirm-password": {kinds: map[string]int{"password": secret}, setup: func() hostileCall {
+			return hostileCall{c: signedIn(newUser()), form: url.Values{"password": {pgtest.Password}, "next": {"/profile"}}}
+		}},
+		"POST /profile/two-factor/setup": {setup: func() hostileCall {
+			return hostileCall{c: signedIn(newUser()), form: url.Values{"next": {"/profile"}}}
+		}},
+		"POST /profile/two-factor/setup/confirm": {setup: func() hostileCall {
+			c := signedIn(newUser())
+			_, body := c.post("/profile/two-factor/setup", url.Values{})
+			return hostileCall{c: c, form: url.Values{"code": {code(t, setupKey(t, body), time.Now())}, "next": {"/profile"}}}
+		}},
+		"POST /profile/two-factor/recovery-codes": {setup: func() hostileCall {
+			c, _ := enrolledIn()
+			return hostileCall{c: c, form: url.Values{"next": {"/profile"}}}
+		}},
+		"POST /profile/two-factor/disable": {setup: func() hostileCall {
+			c, _ := enrolledIn()
+			return hostileCall{c: c, form: url.Values{}}
+		}},
+		"POST /staff/users/reset-2fa": {setup: func() hostileCall {
+			_, u := enrolledIn()
+			return hostileCall{c: staff, form: url.Values{"email": {u.Email}}}
+		}},
+		"POST /a/{account}/settings/security": {setup: func() hostileCall {
+			return hostileCall{c: owner, params: acct(nil), form: url.Values{"login_method": {"password"}, "mfa_required": {""},
+				"enforce_on_entry": {"on"}}}
+		}},
 		"POST /set-password/{token}": {kinds: map[string]int{"password": secret}, setup: func() hostileCall {
 			tok, hash := auth.NewToken()
 			must(s.CreatePasswordToken(ctx, newUser().ID, hash, time.Now().Add(time.Hour), "test"))

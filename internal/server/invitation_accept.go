@@ -8,6 +8,7 @@ import (
 
 	"atrium/internal/app"
 	"atrium/internal/domain"
+	"atrium/internal/policy"
 	"atrium/web/pages"
 )
 
@@ -43,7 +44,7 @@ func (s *Server) invitationAccept(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(r.Context(), "flash", "Welcome to "+inv.AccountName+", "+u.FullName+". You are a member as "+inv.RoleName+".")
-	s.completeSignIn(w, r, u, app.MethodNewPassword, "/a/"+inv.AccountSlug+"/")
+	s.finishSignIn(w, r, u, policy.Proof{Method: policy.MethodPassword, At: s.now()}, "/a/"+inv.AccountSlug+"/")
 }
 
 // invitationRefused answers an accept or decline that did not happen: the link's page

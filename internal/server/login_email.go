@@ -50,7 +50,7 @@ func (s *Server) loginEmailStep(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := app.NormaliseEmail(raw)
-	if len(steps) > 0 && steps[0] == policy.StepSSO {
+	if len(steps) > 0 && steps[0].Kind == policy.StepSSO {
 		s.render(w, r, http.StatusOK, pages.Login(pages.LoginProps{Step: "email", Email: email,
 			Error: domain.ErrorMessage(app.ErrSSOOnly)}))
 		return

@@ -6,6 +6,7 @@ import (
 
 	"atrium/internal/app"
 	"atrium/internal/domain"
+	"atrium/internal/policy"
 	"atrium/web/pages"
 )
 
@@ -20,9 +21,10 @@ func (s *Server) loginPasswordShow(w http.ResponseWriter, r *http.Request) {
 }
 
 // loginPassword checks the email and password of the password step's form. Success
-// renews the session token and lands the user (or takes them to the page that sent
-// them to sign in); failure says only that the email and password do not match. An
-// email that cannot be anyone's goes back to the email step (422) before any hashing.
+// goes on through the login policy (continueSignIn): signed in and landed (or taken to
+// the page that sent them to sign in), or on to the next step the policy owes; failure
+// says only that the email and password do not match. An email that cannot be anyone's
+// goes back to the email step (422) before any hashing.
 func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 	raw := r.PostFormValue("email")
 	email := app.NormaliseEmail(raw)
@@ -30,7 +32,7 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	u, err := s.app.PasswordSignIn(r.Context(), raw, r.PostFormValue("password"), clientIP(r))
+	st, err := s.app.PasswordSignIn(r.Context(), raw, r.PostFormValue("password"), clientIP(r))
 	if err != nil {
 		var e *domain.Error
 		s.countSignIn(signInOutcome(err))
@@ -57,5 +59,8 @@ func (s *Server) loginPassword(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.completeSignIn(w, r, u, app.MethodPassword, loginNext(r))
+	next := loginNext(r)
+	s.clearLoginEmail(w)
+	s.clearLoginNext(w)
+	s.continueSignIn(w, r, st, policy.Proof{Method: policy.MethodPassword, At: s.now()}, next, true)
 }

@@ -8,10 +8,18 @@ import (
 
 // logout ends the session: its row is deleted, so a replayed cookie is signed out, and
 // the browser gets a fresh session carrying only the "signed out" notice. A browser
-// that is not signed in is sent to /login and no session is started for it.
+// that is not signed in is sent to /login and no session is started for it; a pending
+// sign-in is cancelled.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	uid := s.userID(r)
 	if uid == 0 {
+		if s.sessions.GetString(r.Context(), sessPending) != "" {
+			// Cancelling a pending sign-in ends it; no new session is started.
+			if err := s.sessions.Destroy(r.Context()); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}

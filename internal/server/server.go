@@ -24,11 +24,13 @@ type Server struct {
 	pending  func() (bool, error)
 	guards   *routeTable
 	metrics  *metrics
+	// now is the clock of pending sign-ins, re-authentication and idle timeouts.
+	now func() time.Time
 }
 
 // New builds the HTTP handler. readiness reports whether migrations are still pending.
 func New(a *app.App, cfg config.Config, log *slog.Logger, readiness func() (bool, error)) (*Server, http.Handler) {
-	s := &Server{app: a, cfg: cfg, log: log, pending: readiness}
+	s := &Server{app: a, cfg: cfg, log: log, pending: readiness, now: time.Now}
 	s.metrics = s.newMetrics()
 	s.sessions = NewSessionManager(a.SessionRows(), cfg)
 	// A session that cannot be loaded or saved: 503 with Retry-After while the database
@@ -65,6 +67,9 @@ func NewSessionManager(rows sessionRows, cfg config.Config) *scs.SessionManager 
 	}
 	return sm
 }
+
+// SetClock replaces the server's clock (tests move time with it; the app has its own).
+func (s *Server) SetClock(now func() time.Time) { s.now = now }
 
 // Sessions exposes the session manager (tests read cookie names from it).
 func (s *Server) Sessions() *scs.SessionManager { return s.sessions }

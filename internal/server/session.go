@@ -7,53 +7,154 @@ import (
 
 	"atrium/internal/app"
 	"atrium/internal/domain"
+	"atrium/internal/policy"
 )
 
-// Session keys. The session records who signed in, their epoch at that moment, and
-// how they proved it; never a membership or a role.
+// Session keys. A signed-in session records who signed in, their epoch at that moment,
+// and what they proved and when (method, second factor, time); never a membership or
+// a role. A sign-in still owing steps keeps its state under sessPending alone, never
+// under sessUserID, so requireUser and requireAccount refuse it.
 const (
 	sessUserID     = "uid"
 	sessEpoch      = "epoch"
 	sessAuthMethod = "auth_method"
 	sessAuthAt     = "auth_at"
+	sessAuthMFA    = "auth_mfa"
+	sessPending    = "signin"
+	sessEnrol      = "enrol"
 )
 
 func (s *Server) userID(r *http.Request) int64 { return s.sessions.GetInt64(r.Context(), sessUserID) }
 
-// signIn starts an authenticated session with a fresh token and records it (its row,
-// owned by the user, with the audit event). method is the proof kept in the session
-// and named in the activity log (app.MethodPassword, …).
-func (s *Server) signIn(r *http.Request, u domain.User, method string) error {
+// proof is what the signed-in session has proven.
+func (s *Server) proof(r *http.Request) policy.Proof {
+	ctx := r.Context()
+	p := policy.Proof{Method: s.sessions.GetString(ctx, sessAuthMethod), MFA: s.sessions.GetBool(ctx, sessAuthMFA)}
+	if at := s.sessions.GetInt64(ctx, sessAuthAt); at != 0 {
+		p.At = time.Unix(at, 0)
+	}
+	return p
+}
+
+// finishSignIn is where every sign-in goes once the user has proven something: the
+// password step, each second-factor step, and anyone else who signs a user in (such as
+// accepting an invitation with a new password: call it with proof{Method: password,
+// At: now}). It runs the login policy for u and either completes the sign-in (a fresh
+// session token, the session's row and audit event, then a redirect to next, or to the
+// landing page when next is not a safe same-site path) or keeps a pending sign-in and
+// redirects to the next step the policy owes.
+func (s *Server) finishSignIn(w http.ResponseWriter, r *http.Request, u domain.User, proof policy.Proof, next string) {
+	st, err := s.app.SignInStateOf(r.Context(), u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.continueSignIn(w, r, st, proof, next, false)
+}
+
+// continueSignIn runs advance and redirects where it says.
+func (s *Server) continueSignIn(w http.ResponseWriter, r *http.Request, st app.SignInState, proof policy.Proof, next string, settle bool) {
+	dest, err := s.advance(r, st, proof, next, settle)
+	if err != nil {
+		s.signInFailed(w, r, err)
+		return
+	}
+	http.Redirect(w, r, dest, http.StatusSeeOther)
+}
+
+// advance applies the login policy to a sign-in that has proven proof and returns where
+// the browser goes next: to next (or the landing page) when nothing more is owed, the
+// session then signed in; else to the page of the step owed, the sign-in pending in the
+// session under a fresh token for pendingLife. settle says the sign-in's password
+// attempt reserved a failure still to be given back (the password step).
+func (s *Server) advance(r *http.Request, st app.SignInState, proof policy.Proof, next string, settle bool) (string, error) {
+	ctx := r.Context()
+	steps := st.Owed(proof)
+	if len(steps) == 0 {
+		if err := s.completeSignIn(r, st, proof, settle); err != nil {
+			return "", err
+		}
+		return landingOr(next), nil
+	}
+	var path string
+	switch steps[0].Kind {
+	case policy.StepTOTP:
+		path = "/login/two-factor"
+	case policy.StepTOTPEnrol:
+		path = "/login/two-factor/setup"
+		if st.NewSecret == nil {
+			sealed, _, err := s.app.NewEnrolment(st.UserID, st.Email)
+			if err != nil {
+				return "", err
+			}
+			st.NewSecret = sealed
+		}
+	case policy.StepSSO:
+		return "", app.ErrSSOOnly
+	default:
+		return "/login", nil
+	}
+	if settle {
+		if err := s.app.SettleSignInAttempt(ctx, st, clientIP(r)); err != nil {
+			return "", err
+		}
+	}
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return "", err
+	}
+	s.savePending(r, pendingSignIn{State: st, Proof: proof, Until: s.now().Add(pendingLife), Next: safeNext(next)})
+	return path, nil
+}
+
+// completeSignIn signs the session in: a fresh token, the session's row recorded with
+// the sign-in (app.StartSession), and what was proven kept in the session.
+func (s *Server) completeSignIn(r *http.Request, st app.SignInState, proof policy.Proof, settle bool) error {
 	ctx := r.Context()
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	s.sessions.Put(ctx, sessUserID, u.ID)
-	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
-	s.sessions.Put(ctx, sessAuthMethod, method)
-	s.sessions.Put(ctx, sessAuthAt, time.Now().Unix())
-	return s.app.StartSession(ctx, u, method, s.sessions.Token(ctx), sessionStart(r, s.sessions.Deadline(ctx)))
+	if err := s.app.StartSession(ctx, st.User(), proof, s.sessions.Token(ctx), sessionStart(r, s.sessions.Deadline(ctx)), settle); err != nil {
+		s.countSignIn(signInError)
+		return err
+	}
+	s.signedIn(r, st.UserID, st.Epoch, proof)
+	s.countSignIn(signInOK)
+	return nil
+}
+
+// signedIn records in the session, whose row exists under its current token, that the
+// user is signed in with proof; any pending sign-in state goes.
+func (s *Server) signedIn(r *http.Request, userID int64, epoch int, proof policy.Proof) {
+	ctx := r.Context()
+	s.sessions.Remove(ctx, sessPending)
+	s.sessions.Put(ctx, sessUserID, userID)
+	s.sessions.Put(ctx, sessEpoch, epoch)
+	s.sessions.Put(ctx, sessAuthMethod, proof.Method)
+	s.sessions.Put(ctx, sessAuthMFA, proof.MFA)
+	s.sessions.Put(ctx, sessAuthAt, s.now().Unix())
+}
+
+// renewSignedIn gives a signed-in session a fresh token after it proves something more
+// (re-authentication, a step-up, a second factor set up) and records its row under it.
+func (s *Server) renewSignedIn(r *http.Request) error {
+	ctx := r.Context()
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	return s.app.RenewSession(ctx, currentUser(r), s.sessions.Token(ctx), sessionStart(r, s.sessions.Deadline(ctx)))
+}
+
+// landingOr is next when it is a safe same-site path, else the landing page.
+func landingOr(next string) string {
+	if n := safeNext(next); n != "" {
+		return n
+	}
+	return "/"
 }
 
 // sessionStart describes the session the request is starting, ending at expiry.
 func sessionStart(r *http.Request, expiry time.Time) domain.SessionStart {
 	return domain.SessionStart{Expiry: expiry, IP: clientIP(r), UserAgent: r.UserAgent()}
-}
-
-// completeSignIn is the one place a sign-in ends, whatever proved it (the password
-// step, or a new user's password chosen on an invitation): it starts the session
-// (signIn), forgets the sign-in's cookies and sends the browser to dest. Steps the
-// login policy still owes belong before the call to signIn here.
-func (s *Server) completeSignIn(w http.ResponseWriter, r *http.Request, u domain.User, method, dest string) {
-	if err := s.signIn(r, u, method); err != nil {
-		s.countSignIn(signInError)
-		s.fail(w, r, err)
-		return
-	}
-	s.countSignIn(signInOK)
-	s.clearLoginEmail(w)
-	s.clearLoginNext(w)
-	http.Redirect(w, r, dest, http.StatusSeeOther)
 }
 
 // optionalUser returns the signed-in user of a public page, when there is one whose
@@ -90,6 +191,9 @@ func (s *Server) requireUser(next http.Handler) http.Handler {
 		uid := s.userID(r)
 		if uid == 0 {
 			s.toLogin(w, r)
+			return
+		}
+		if !s.keepAlive(w, r) {
 			return
 		}
 		u, err := s.app.User(r.Context(), uid)

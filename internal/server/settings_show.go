@@ -26,7 +26,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	s.render(w, r, status, pages.Settings(pages.SettingsProps{Shell: sh, Access: access, OwnerEmail: view.OwnerEmail,
-		CanClose: view.CanClose, ConfirmError: confirmErr, CanLeave: view.CanLeave}))
+		CanClose: view.CanClose, CanSecurity: view.CanSecurity, ConfirmError: confirmErr, CanLeave: view.CanLeave}))
 }
 
 // accountClose closes the account (account.close: the owner only).

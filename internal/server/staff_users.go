@@ -70,3 +70,11 @@ func (s *Server) staffUserResult(w http.ResponseWriter, r *http.Request, err err
 	s.sessions.Put(r.Context(), "flash", flash)
 	http.Redirect(w, r, "/staff/users?email="+url.QueryEscape(email), http.StatusSeeOther)
 }
+
+// staffUserResetTwoFactor removes a user's two-factor set-up (a lost device): audited,
+// and the user is emailed.
+func (s *Server) staffUserResetTwoFactor(w http.ResponseWriter, r *http.Request) {
+	email := r.PostFormValue("email")
+	u, err := s.app.ResetTOTP(r.Context(), actor(r), email)
+	s.staffUserResult(w, r, err, email, "Two-factor authentication of "+u.Email+" is reset: they set up a new authenticator at their next sign-in where an account requires it.")
+}

@@ -20,6 +20,10 @@ type AccessRow struct {
 	OrgOwner         bool
 	// CustomPermissions are the permissions of a custom role (nil for predefined).
 	CustomPermissions []string
+	// HasPassword and TOTPEnrolled are what the login policy needs of the user to
+	// decide a step-up on entering the account.
+	HasPassword  bool
+	TOTPEnrolled bool
 }
 
 // Access loads an AccessRow for userID and the account slug. A missing user gives
@@ -38,7 +42,8 @@ SELECT u.id, u.email, u.full_name, coalesce(u.favourite_account_id, 0), u.last_l
        a.enforce_on_entry, a.member_count::bigint, o.slug, o.name,
        coalesce(m.status, ''), coalesce(m.role_id, 0), coalesce(ro.name, ''), oo.user_id IS NOT NULL,
        CASE WHEN ro.account_id IS NOT NULL THEN
-            ARRAY(SELECT rp.permission FROM role_permissions rp WHERE rp.role_id = ro.id) END
+            ARRAY(SELECT rp.permission FROM role_permissions rp WHERE rp.role_id = ro.id) END,
+       u.password_hash IS NOT NULL, u.totp_secret IS NOT NULL
 FROM users u
 LEFT JOIN accounts a ON a.slug = $2
 LEFT JOIN organisations o ON o.id = a.organisation_id
@@ -48,7 +53,7 @@ LEFT JOIN organisation_owners oo ON oo.organisation_id = a.organisation_id AND o
 WHERE u.id = $1`, userID, accountSlug).Scan(
 		&u.ID, &u.Email, &u.FullName, &u.FavouriteAccountID, &u.LastLoginAt, &u.SessionEpoch, &u.IsStaff, &u.Disabled,
 		&accID, &orgID, &slug, &name, &plan, &seat, &status, &method, &mfa, &enforce, &count, &orgSlug, &orgName,
-		&r.MembershipStatus, &r.RoleID, &r.RoleName, &r.OrgOwner, &r.CustomPermissions)
+		&r.MembershipStatus, &r.RoleID, &r.RoleName, &r.OrgOwner, &r.CustomPermissions, &r.HasPassword, &r.TOTPEnrolled)
 	if err != nil {
 		return r, mapErr(err)
 	}

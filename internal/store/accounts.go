@@ -67,3 +67,11 @@ func (q Q) AllAccounts(ctx context.Context) ([]domain.Account, error) {
 	rows, _ := q.db.Query(ctx, `SELECT `+accountColumns+` FROM accounts a ORDER BY a.organisation_id, a.name, a.id`)
 	return collect(rows, func(r pgx.CollectableRow) (domain.Account, error) { return scanAccount(r) })
 }
+
+// SetAccountSecurity sets an account's login method, whether it requires two-factor
+// authentication, and whether those rules hold on entering it (step-up).
+func (q Q) SetAccountSecurity(ctx context.Context, accountID int64, loginMethod string, mfaRequired, enforceOnEntry bool) error {
+	_, err := q.db.Exec(ctx, `UPDATE accounts SET login_method = $2, mfa_required = $3, enforce_on_entry = $4 WHERE id = $1`,
+		accountID, loginMethod, mfaRequired, enforceOnEntry)
+	return mapErr(err)
+}

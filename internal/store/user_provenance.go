@@ -37,14 +37,14 @@ func (q Q) UserFactsByEmail(ctx context.Context, email string) (domain.UserFacts
 	u := &f.User
 	var setAt *time.Time
 	err := q.db.QueryRow(ctx, `SELECT `+userColumns+`, created_at, created_by, password_hash IS NOT NULL,
-		password_set_at, password_set_via,
+		password_set_at, password_set_via, totp_enrolled_at,
 		ARRAY(SELECT o.name FROM organisations o WHERE o.id IN (
 			SELECT om.organisation_id FROM organisation_members om WHERE om.user_id = users.id
 			UNION SELECT oo.organisation_id FROM organisation_owners oo WHERE oo.user_id = users.id)
 			ORDER BY o.name, o.id)
 		FROM users WHERE email = $1`, email).Scan(&u.ID, &u.Email, &u.FullName, &u.FavouriteAccountID, &u.LastLoginAt,
 		&u.SessionEpoch, &u.IsStaff, &u.Disabled, &f.CreatedAt, &f.CreatedBy, &f.HasPassword, &setAt, &f.PasswordSetVia,
-		&f.Organisations)
+		&f.TOTPEnrolledAt, &f.Organisations)
 	f.PasswordSetAt = setAt
 	return f, mapErr(err)
 }

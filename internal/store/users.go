@@ -76,10 +76,13 @@ type SignInFacts struct {
 	User         domain.User
 	PasswordHash string
 	// FavouriteOK is true when the favourite account exists, is active and the user
-	// may enter it; LoginMethod and MFARequired are its settings then.
+	// may enter it; Favourite holds its id, name and security settings then.
 	FavouriteOK bool
+	Favourite   domain.Account
 	LoginMethod string
 	MFARequired bool
+	// TOTPSecret is the user's sealed TOTP secret, nil when they have not set it up.
+	TOTPSecret []byte
 	// Failed attempts counted against the email and the address (zero times when none).
 	EmailFailures    int
 	EmailLastFailure time.Time
@@ -102,6 +105,7 @@ const signInFactsSQL = `SELECT coalesce(u.id, 0), coalesce(u.email, ''), coalesc
 			EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id AND m.user_id = u.id AND m.status = 'active')
 			OR EXISTS (SELECT 1 FROM organisation_owners oo WHERE oo.organisation_id = a.organisation_id AND oo.user_id = u.id)),
 		coalesce(a.login_method, ''), coalesce(a.mfa_required, false),
+		coalesce(a.id, 0), coalesce(a.name, ''), coalesce(a.enforce_on_entry, false), u.totp_secret,
 		coalesce(te.failures, 0), te.last_failure_at, coalesce(ti.failures, 0), ti.last_failure_at
 		FROM (SELECT) AS one
 		LEFT JOIN users u ON u.email = $1
@@ -116,6 +120,7 @@ func scanSignInFacts(row pgx.Row) (SignInFacts, error) {
 	err := row.Scan(&u.ID, &u.Email, &u.FullName,
 		&u.FavouriteAccountID, &u.LastLoginAt, &u.SessionEpoch, &u.IsStaff,
 		&u.Disabled, &f.PasswordHash, &f.FavouriteOK, &f.LoginMethod, &f.MFARequired,
+		&f.Favourite.ID, &f.Favourite.Name, &f.Favourite.EnforceOnEntry, &f.TOTPSecret,
 		&f.EmailFailures, &emailLast, &f.IPFailures, &ipLast)
 	if emailLast != nil {
 		f.EmailLastFailure = *emailLast
@@ -123,6 +128,7 @@ func scanSignInFacts(row pgx.Row) (SignInFacts, error) {
 	if ipLast != nil {
 		f.IPLastFailure = *ipLast
 	}
+	f.Favourite.LoginMethod, f.Favourite.MFARequired = f.LoginMethod, f.MFARequired
 	return f, mapErr(err)
 }
 

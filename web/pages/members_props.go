@@ -38,10 +38,12 @@ type MembersProps struct {
 
 // SettingsProps is an account's settings page.
 type SettingsProps struct {
-	Shell        web.Shell
-	Access       domain.Access
-	OwnerEmail   string
-	CanClose     bool
+	Shell      web.Shell
+	Access     domain.Access
+	OwnerEmail string
+	CanClose   bool
+	// CanSecurity shows the link to the security settings (account.security).
+	CanSecurity  bool
 	ConfirmError string
 	// CanLeave offers "Leave this account" (a member who is not the owner).
 	CanLeave bool
