@@ -104,9 +104,7 @@ func (a *App) RequestEmailChange(ctx context.Context, actor Actor, newEmail stri
 }
 
 func tooManyEmailChanges(left time.Duration) error {
-	mins := max(int(left.Minutes()+0.999), 1)
-	return &domain.Error{Code: domain.ETOOMANY, RetryAfter: left, Message: "You have asked for " +
-		itoa(EmailChangeLimit) + " email changes in the last hour, the most allowed. Try again in " + plural(mins, "minute", "minutes") + "."}
+	return tooMany("You have asked for "+itoa(EmailChangeLimit)+" email changes in the last hour, the most allowed.", left)
 }
 
 // PendingEmailChange returns the user's email change waiting for confirmation, if any.

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"math"
 	"time"
 
 	"atrium/internal/domain"
@@ -47,13 +46,6 @@ func (a *App) takeSendAllowance(ctx context.Context, tx *store.Tx, acc domain.Ac
 // tooManySends is the ETOOMANY answer to a send over a limit, saying when the next
 // send can go.
 func tooManySends(why string, wait time.Duration) error {
-	if wait < time.Second {
-		wait = time.Second
-	}
-	mins := int(math.Ceil(wait.Minutes()))
-	when := "in " + itoa(mins) + " minutes"
-	if mins <= 1 {
-		when = "in a minute"
-	}
-	return &domain.Error{Code: domain.ETOOMANY, RetryAfter: wait, Message: why + " You can send the next one " + when + "."}
+	wait = max(wait, time.Second)
+	return &domain.Error{Code: domain.ETOOMANY, RetryAfter: wait, Message: why + " You can send the next one in " + waitText(wait) + "."}
 }

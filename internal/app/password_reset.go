@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"time"
 
 	"atrium/internal/auth"
@@ -83,13 +81,7 @@ func (a *App) hitResetLimit(ctx context.Context, tx *store.Tx, key string, limit
 }
 
 func tooManyResets(left time.Duration) error {
-	mins := int(math.Ceil(left.Minutes()))
-	when := fmt.Sprintf("%d minutes", mins)
-	if mins <= 1 {
-		when = "a minute"
-	}
-	return &domain.Error{Code: domain.ETOOMANY, RetryAfter: left,
-		Message: "Too many links were asked for this email, or from your network. Try again in " + when + "."}
+	return tooMany("Too many links were asked for this email, or from your network.", left)
 }
 
 // ResetTokenUser returns whom a password-reset link is for, without using it. A token

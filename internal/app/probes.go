@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 
@@ -67,14 +66,8 @@ func (a *App) answerExists(ctx context.Context, actor Actor, orgSlug, email stri
 }
 
 func tooManyProbes(left time.Duration) error {
-	mins := int(math.Ceil(left.Minutes()))
-	when := fmt.Sprintf("%d minutes", mins)
-	if mins <= 1 {
-		when = "a minute"
-	}
-	return &domain.Error{Code: domain.ETOOMANY, RetryAfter: left,
-		Message: fmt.Sprintf("You have tried %d emails that already belong to users in the last %d minutes, the most allowed. "+
-			"Try again in %s.", ExistsProbeLimit, int(ExistsProbeWindow.Minutes()), when)}
+	return tooMany(fmt.Sprintf("You have tried %d emails that already belong to users in the last %d minutes, the most allowed.",
+		ExistsProbeLimit, int(ExistsProbeWindow.Minutes())), left)
 }
 
 // DeleteStaleRateLimits forgets rate-limit windows long over; the server runs it

@@ -7,12 +7,14 @@ import (
 
 	"atrium/internal/auth"
 	"atrium/internal/domain"
+	"atrium/internal/policy"
 	"atrium/internal/store"
 )
 
 // ReauthWindow is how long after a user last proved who they are (signing in) they may
-// change their email (and, later, 2FA) without typing their current password again.
-const ReauthWindow = 15 * time.Minute
+// change their email or two-factor settings without typing their current password
+// again: the login policy's (policy.Recent decides).
+const ReauthWindow = policy.ReauthWindow
 
 // Reauth is what a request offers as proof that the signed-in user is at the keyboard:
 // the current password they typed ("" when none), and when their session last proved
@@ -23,10 +25,9 @@ type Reauth struct {
 }
 
 // RecentlyAuthenticated reports whether a proof of identity made at authAt lies within
-// ReauthWindow of now; a zero or future authAt is not recent.
+// ReauthWindow of now (policy.Recent); a zero authAt is not recent.
 func (a *App) RecentlyAuthenticated(authAt time.Time) bool {
-	now := a.now()
-	return !authAt.IsZero() && !authAt.After(now) && now.Sub(authAt) < ReauthWindow
+	return policy.Recent(policy.Proof{At: authAt}, a.now())
 }
 
 // reauthenticate checks re for actor before a sensitive change. A password, when one

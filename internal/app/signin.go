@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 
 	"atrium/internal/auth"
@@ -126,16 +125,7 @@ func throttled(t policy.Throttle) error {
 		return &domain.Error{Code: domain.ETOOMANY, Message: "Password sign-in is suspended for this email after too many " +
 			"failed attempts. Set a new password through a one-time link, or ask support to unlock it."}
 	}
-	secs := int(math.Ceil(t.Wait.Seconds()))
-	when := fmt.Sprintf("%d seconds", secs)
-	switch {
-	case secs == 1:
-		when = "a second"
-	case secs >= 90:
-		when = fmt.Sprintf("%d minutes", (secs+59)/60)
-	}
-	return &domain.Error{Code: domain.ETOOMANY, RetryAfter: t.Wait,
-		Message: "Too many failed sign-in attempts. Try again in " + when + "."}
+	return tooMany("Too many failed sign-in attempts.", t.Wait)
 }
 
 // PasswordSignIn checks an email and password. An email CheckSignInEmail refuses gives

@@ -128,16 +128,8 @@ func codeVerdict(o store.CodeOutcome, now time.Time, recovery bool) error {
 
 // tooManyCodes is the answer to a code the throttle does not let be checked yet.
 func tooManyCodes(t policy.Throttle) error {
-	secs := max(int(t.Wait.Seconds()+0.999), 1)
-	when := strconv.Itoa(secs) + " seconds"
-	switch {
-	case secs == 1:
-		when = "a second"
-	case secs >= 90:
-		when = strconv.Itoa((secs+59)/60) + " minutes"
-	}
 	return &domain.Error{Code: domain.ETOOMANY, RetryAfter: t.Wait, Field: "code",
-		Message: "Too many wrong codes. Wait " + when + ", then enter the code your app shows then."}
+		Message: "Too many wrong codes. Wait " + waitText(t.Wait) + ", then enter the code your app shows then."}
 }
 
 // totpContext binds a sealed TOTP secret to its user.
