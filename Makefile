@@ -17,7 +17,7 @@ ARGS ?=
 ENSURE_PG := scripts/ensure-postgres.sh
 GO_FILES = find . \( -path ./.git -o -path ./.data -o -path ./bin \) -prune -o -type f -name '*.go' -print
 
-.PHONY: run test fuzz bench migrate demo generate fmt build db-stop
+.PHONY: run test fuzz bench soak multi migrate demo generate fmt build db-stop
 
 # How long make fuzz fuzzes each target.
 FUZZTIME ?= 20s
@@ -30,6 +30,7 @@ test:
 	url=$$($(ENSURE_PG)); \
 	export DATABASE_URL="$$url"; \
 	scripts/ensure-chromium.sh; \
+	scripts/ensure-haproxy.sh; \
 	scripts/check-templ-fresh.sh; \
 	unformatted=$$($(GO_FILES) | xargs -r gofmt -l); \
 	if [ -n "$$unformatted" ]; then \
@@ -47,6 +48,14 @@ fuzz:
 bench:
 	url=$$($(ENSURE_PG)); \
 	DATABASE_URL="$$url" go run ./cmd/atriumbench $(ARGS)
+
+# Load and faults on a private PostgreSQL cluster of its own (see README "Soak and several instances").
+soak:
+	scripts/soak.sh soak $(ARGS)
+
+# Several instances behind haproxy over one database (see README "Soak and several instances").
+multi:
+	scripts/soak.sh multi $(ARGS)
 
 migrate:
 	url=$$($(ENSURE_PG)); \

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -43,36 +44,71 @@ func TestRun_ServeRefusesWithoutMailDelivery(t *testing.T) {
 
 // proc is an atrium serve process.
 type proc struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  bytes.Buffer
-	done chan struct{}
+	t         *testing.T
+	cmd       *exec.Cmd
+	mu        sync.Mutex
+	out       bytes.Buffer
+	listening chan struct{}
+	done      chan struct{}
 }
 
-// buildAtrium builds this command into a temporary directory.
+// built is the binary buildAtrium made once for every test of the package, in a
+// directory TestMain removes.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// buildAtrium builds this command (once per test binary) and returns its path.
 func buildAtrium(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "atrium")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "atrium-bin-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "atrium")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if out, err := exec.CommandContext(ctx, "go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // serveProc starts atrium serve with env and waits until it listens.
 func serveProc(t *testing.T, bin string, env []string) *proc {
 	t.Helper()
-	p := &proc{t: t, cmd: exec.Command(bin, "serve"), done: make(chan struct{})}
+	p := startProc(t, bin, env)
+	p.waitListening()
+	return p
+}
+
+// startProc starts atrium serve with env; it is killed when the test ends.
+func startProc(t *testing.T, bin string, env []string) *proc {
+	t.Helper()
+	p := &proc{t: t, cmd: exec.Command(bin, "serve"), listening: make(chan struct{}), done: make(chan struct{})}
 	p.cmd.Env = env
+	// Killed with the test binary, should it die before the cleanup runs.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	r, w := io.Pipe()
 	p.cmd.Stdout, p.cmd.Stderr = w, w
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	listening := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -82,7 +118,7 @@ func serveProc(t *testing.T, bin string, env []string) *proc {
 			p.out.WriteString(sc.Text() + "\n")
 			p.mu.Unlock()
 			if strings.HasPrefix(sc.Text(), "Atrium is listening") {
-				once.Do(func() { close(listening) })
+				once.Do(func() { close(p.listening) })
 			}
 		}
 	}()
@@ -100,14 +136,19 @@ func serveProc(t *testing.T, bin string, env []string) *proc {
 			t.Logf("output of atrium serve (pid %d):\n%s", p.cmd.Process.Pid, p.output())
 		}
 	})
-	select {
-	case <-listening:
-	case <-p.done:
-		t.Fatalf("atrium serve exited before listening:\n%s", p.output())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("atrium serve did not listen within a minute:\n%s", p.output())
-	}
 	return p
+}
+
+// waitListening waits (at most a minute) until the process listens.
+func (p *proc) waitListening() {
+	p.t.Helper()
+	select {
+	case <-p.listening:
+	case <-p.done:
+		p.t.Fatalf("atrium serve exited before listening:\n%s", p.output())
+	case <-time.After(60 * time.Second):
+		p.t.Fatalf("atrium serve did not listen within a minute:\n%s", p.output())
+	}
 }
 
 func (p *proc) output() string {

@@ -36,6 +36,12 @@ var allowed = map[string][]string{
 	"internal/pgtest": {"internal/domain", "internal/auth", "internal/store", "migrations"},
 	"cmd/atrium":      {"*"},
 	"cmd/atriumbench": {"*"},
+	"cmd/atriumsoak":  {"*"},
+
+	// Processes for soak runs and multi-instance tests: a private PostgreSQL cluster
+	// and a load balancer. They import nothing of ours.
+	"internal/pgcluster": {},
+	"internal/balancer":  {},
 
 	// mailtest is a real SMTP server for tests; nothing but tests may import it.
 	"internal/mailtest": {},
@@ -43,7 +49,7 @@ var allowed = map[string][]string{
 
 // testOnly are packages a _test.go file may additionally import.
 var testOnly = []string{"internal/pgtest", "internal/app", "internal/auth", "internal/config", "internal/server", "internal/store",
-	"internal/mail", "internal/mailtest"}
+	"internal/mail", "internal/mailtest", "internal/pgcluster", "internal/balancer"}
 
 func TestImportsPointInward(t *testing.T) {
 	root, err := filepath.Abs("../..")

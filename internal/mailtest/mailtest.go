@@ -53,6 +53,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	mode     Mode
+	delay    time.Duration // before accepting each message (SetDelay)
 	msgs     []Message
 	refused  []time.Time
 	hanging  int
@@ -162,6 +163,14 @@ func (s *Server) SetMode(m Mode) {
 	}
 	s.mode = m
 	s.notify()
+}
+
+// SetDelay makes the server wait d after receiving each message before accepting it
+// (a slow mail server); 0 accepts at once.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
 }
 
 // Messages returns what was received so far, in order.
@@ -343,6 +352,10 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	m.From, m.To, m.TLS, m.Auth = ss.from, slices.Clone(ss.to), ss.tls, ss.auth
 	s := ss.s
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	time.Sleep(delay)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.msgs = append(s.msgs, m)

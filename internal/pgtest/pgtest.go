@@ -151,3 +151,31 @@ func ensureTemplate(ctx context.Context) (string, error) {
 	}
 	return name, nil
 }
+
+// Empty returns the URL of a fresh database with nothing in it (no migration applied),
+// dropped when t ends: for tests of what happens when servers migrate it.
+func Empty(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := adminConn(ctx)
+	if err != nil {
+		t.Fatalf("pgtest: %v (is PostgreSQL running? make test starts one)", err)
+	}
+	defer admin.Close(ctx)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "atrium_e_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(ctx, `CREATE DATABASE `+name); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		c, err := adminConn(context.Background())
+		if err != nil {
+			return
+		}
+		defer c.Close(context.Background())
+		_, _ = c.Exec(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
+	})
+	url, _ := ServerURL(name)
+	return url
+}
