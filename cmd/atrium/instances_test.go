@@ -64,7 +64,7 @@ func (p *proc) riverID() string {
 // instanceEnv is the environment of an instance over dbURL delivering mail to smtp,
 // trusting the balancer's address.
 func instanceEnv(dbURL, smtpURL string) []string {
-	return []string{"DATABASE_URL=" + dbURL, "ATRIUM_ADDR=127.0.0.1:0", "ATRIUM_BASE_URL=http://127.0.0.1:9",
+	return []string{"DATABASE_URL=" + dbURL, "ATRIUM_SECRET_KEY=" + testKey, "ATRIUM_ADDR=127.0.0.1:0", "ATRIUM_BASE_URL=http://127.0.0.1:9",
 		"SMTP_URL=" + smtpURL, "ATRIUM_TRUSTED_PROXIES=" + balancer.ProxyAddress, "PATH=" + os.Getenv("PATH")}
 }
 

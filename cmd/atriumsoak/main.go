@@ -180,9 +180,12 @@ func run(ctx context.Context, o options) (failed []string, err error) {
 	return soak(ctx, o, w)
 }
 
+// soakSecretKey seals the soak's servers' secrets (its database is thrown away).
+const soakSecretKey = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e"
+
 // serverEnv is the environment of every atrium serve process.
 func (w *world) serverEnv() []string {
-	return []string{"DATABASE_URL=" + w.dbURL, "SMTP_URL=" + w.sink.url(),
+	return []string{"DATABASE_URL=" + w.dbURL, "SMTP_URL=" + w.sink.url(), "ATRIUM_SECRET_KEY=" + soakSecretKey,
 		"ATRIUM_MAIL_RESCUE_AFTER=" + w.o.rescueAfter.String()}
 }
 
