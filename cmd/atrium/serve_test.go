@@ -124,6 +124,18 @@ func (p *proc) output() string {
 	return p.out.String()
 }
 
+// waitOutput waits until the process has written want, and fails the test after timeout.
+func (p *proc) waitOutput(want string, timeout time.Duration) {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(p.output(), want) {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("atrium serve did not say %q within %s:\n%s", want, timeout, p.output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // stop sends sig and waits (at most timeout) for the process to end.
 func (p *proc) stop(sig syscall.Signal, timeout time.Duration) {
 	p.t.Helper()
@@ -214,17 +226,24 @@ func killedBeforeDelivery(t *testing.T, bin, dbURL, addr, base, to string, send 
 	smtp := mailtest.Start(t)
 	smtp.SetMode(mailtest.Hang)
 	env := []string{"DATABASE_URL=" + dbURL, "ATRIUM_ADDR=" + addr, "ATRIUM_BASE_URL=" + base,
-		"SMTP_URL=" + smtp.URL(), "ATRIUM_MAIL_RESCUE_AFTER=6s", "PATH=" + os.Getenv("PATH")}
+		"SMTP_URL=" + smtp.URL(), "ATRIUM_MAIL_RESCUE_AFTER=6s", "ATRIUM_MAIL_WORKERS=3", "ATRIUM_MAIL_POLL=100ms",
+		"PATH=" + os.Getenv("PATH")}
 	first := serveProc(t, bin, env)
-	send(first)
-	smtp.WaitHanging(60 * time.Second)
-	first.stop(syscall.SIGKILL, 30*time.Second)
-
+	first.waitOutput("Email delivery: 3 messages at once, new ones looked for every 100ms (2 database connections of its own)", 10*time.Second)
 	pool, err := pgxpool.New(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pool.Close()
+	send(first)
+	smtp.WaitHanging(60 * time.Second)
+	// The workers reach the database through a pool of their own.
+	var own int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name = 'atrium mail'`).Scan(&own); err != nil || own == 0 || own > 2 {
+		t.Fatalf("%d connections of the mail workers' own pool (%v), want 1 or 2", own, err)
+	}
+	first.stop(syscall.SIGKILL, 30*time.Second)
 	var messageID, status string
 	var attempts int
 	if err := pool.QueryRow(context.Background(), `SELECT message_id, status, attempts FROM mail_outbox WHERE to_address = $1`, to).

@@ -14,7 +14,7 @@ func TestFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || c.Secure() || c.SessionLife != 12*time.Hour || c.HashWorkers != 2 || c.Dev ||
-		c.MailMaxAttempts != 8 || c.MailRescueAfter != 5*time.Minute {
+		c.MailMaxAttempts != 8 || c.MailRescueAfter != 5*time.Minute || c.MailWorkers != 16 || c.MailPoll != 200*time.Millisecond {
 		t.Fatalf("defaults: %+v", c)
 	}
 	c, err = FromEnv(env(map[string]string{"DATABASE_URL": "postgres://x", "ATRIUM_BASE_URL": "https://atrium.example/",
@@ -33,6 +33,10 @@ func TestFromEnv(t *testing.T) {
 		"short key":    {"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": "abcd"},
 		"no attempts":  {"DATABASE_URL": "x", "ATRIUM_MAIL_MAX_ATTEMPTS": "0"},
 		"bad rescue":   {"DATABASE_URL": "x", "ATRIUM_MAIL_RESCUE_AFTER": "10ms"},
+		"no workers":   {"DATABASE_URL": "x", "ATRIUM_MAIL_WORKERS": "0"},
+		"too many":     {"DATABASE_URL": "x", "ATRIUM_MAIL_WORKERS": "257"},
+		"fast poll":    {"DATABASE_URL": "x", "ATRIUM_MAIL_POLL": "1ms"},
+		"bad poll":     {"DATABASE_URL": "x", "ATRIUM_MAIL_POLL": "often"},
 	} {
 		if _, err := FromEnv(env(bad)); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -76,8 +80,9 @@ func TestMailDelivery(t *testing.T) {
 			t.Errorf("SMTP_URL=%q ATRIUM_DEV=%t: dev mailbox %t, delivery error %v", tc.smtp, tc.dev, c.DevMailbox(), c.CheckMailDelivery())
 		}
 	}
-	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_MAIL_MAX_ATTEMPTS": "3", "ATRIUM_MAIL_RESCUE_AFTER": "4s"}))
-	if err != nil || c.MailMaxAttempts != 3 || c.MailRescueAfter != 4*time.Second {
+	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_MAIL_MAX_ATTEMPTS": "3", "ATRIUM_MAIL_RESCUE_AFTER": "4s",
+		"ATRIUM_MAIL_WORKERS": "256", "ATRIUM_MAIL_POLL": "10ms"}))
+	if err != nil || c.MailMaxAttempts != 3 || c.MailRescueAfter != 4*time.Second || c.MailWorkers != 256 || c.MailPoll != 10*time.Millisecond {
 		t.Fatalf("mail settings: %+v %v", c, err)
 	}
 }
