@@ -136,8 +136,16 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, hashImpl auth.Imp
 	if err != nil {
 		return err
 	}
-	workers, err := mail.Start(ctx, pool, st, mail.Delivery{Transport: transport, MaxAttempts: cfg.MailMaxAttempts,
-		RescueAfter: cfg.MailRescueAfter, Log: log})
+	// The delivery workers have a pool of their own: a burst of requests does not hold
+	// deliveries up, and deliveries take no connection from requests.
+	mailPool, err := mail.OpenPool(ctx, cfg.DatabaseURL, cfg.MailWorkers)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("mail workers' database pool: %w", err)
+	}
+	defer mailPool.Close()
+	workers, err := mail.Start(ctx, mailPool, store.New(mailPool), mail.Delivery{Transport: transport, MaxAttempts: cfg.MailMaxAttempts,
+		RescueAfter: cfg.MailRescueAfter, Workers: cfg.MailWorkers, Poll: cfg.MailPoll, Log: log})
 	if err != nil {
 		_ = ln.Close()
 		return fmt.Errorf("mail workers: %w", err)
@@ -150,6 +158,8 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, hashImpl auth.Imp
 	} else {
 		fmt.Fprintf(stdout, "Email goes to the development mailbox: %s/dev/mail\n", cfg.BaseURL)
 	}
+	fmt.Fprintf(stdout, "Email delivery: %d messages at once, new ones looked for every %s (%d database connections of its own)\n",
+		cfg.MailWorkers, cfg.MailPoll, mail.PoolConns(cfg.MailWorkers))
 	go cleanSessions(ctx, a, log)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()

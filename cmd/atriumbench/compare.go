@@ -29,7 +29,7 @@ type xcryptoResult struct {
 // o.compareDuration. The first server stays up, idle.
 func compareXCrypto(ctx context.Context, bin, databaseURL, dir string, pool *pgxpool.Pool, s seeded, o options) (res *xcryptoResult, err error) {
 	step("starting a second server hashing with x/crypto's argon2.IDKey")
-	srv, err := startServer(ctx, bin, databaseURL, dir, auth.ImplXCrypto, o.secretKey)
+	srv, err := startServer(ctx, bin, databaseURL, dir, auth.ImplXCrypto, "xcrypto", o.secretKey)
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,11 @@ type options struct {
 	peopleWorkers  int
 	peopleDuration time.Duration
 	peoplePlans    bool
+
+	mail            bool
+	mailInvitations int
+	mailWorkers     int
+	mailPoll        time.Duration
 }
 
 func main() {
@@ -92,6 +97,10 @@ func main() {
 	flag.IntVar(&o.peopleWorkers, "people-workers", 4, "people phase: concurrent keep-alive workers per page")
 	flag.DurationVar(&o.peopleDuration, "people-duration", 4*time.Second, "people phase: how long each page is loaded")
 	flag.BoolVar(&o.peoplePlans, "people-plans", false, "people phase: print every plan in full")
+	flag.BoolVar(&o.mail, "mail", true, "run the mail phase (a burst of invitations delivered to the bench's SMTP server; account home while a backlog drains)")
+	flag.IntVar(&o.mailInvitations, "mail-invitations", 1000, "mail phase: invitations in each burst (each inviter sends 20, the hourly limit)")
+	flag.IntVar(&o.mailWorkers, "mail-workers", 0, "mail phase: the server's ATRIUM_MAIL_WORKERS (0: its default)")
+	flag.DurationVar(&o.mailPoll, "mail-poll", 0, "mail phase: the server's ATRIUM_MAIL_POLL (0: its default)")
 	flag.Parse()
 	if o.warmup >= o.signInDuration || o.warmup >= o.homeDuration || (o.totp && o.warmup >= o.totpDuration) || (o.people && o.warmup >= o.peopleDuration) ||
 		(o.compare && o.warmup >= o.compareDuration) {
@@ -102,6 +111,11 @@ func main() {
 	// to 10,050 and member 04242.
 	if o.people && (o.peopleUsers < 20000 || o.peopleUsers > 100000 || o.peopleMembers < 500 || o.peopleMembers*10 > o.peopleUsers || o.peopleWorkers < 1) {
 		fmt.Fprintln(os.Stderr, "atriumbench: the people phase needs 20000 <= -people-users <= 100000 (five-digit numbers), 500 <= -people-members <= users/10, -people-workers >= 1")
+		os.Exit(2)
+	}
+
+	if o.mail && (o.mailInvitations < 1 || o.mailWorkers < 0 || o.mailPoll < 0) {
+		fmt.Fprintln(os.Stderr, "atriumbench: the mail phase needs -mail-invitations >= 1, -mail-workers >= 0, -mail-poll >= 0")
 		os.Exit(2)
 	}
 

@@ -28,6 +28,7 @@ type reportInput struct {
 	home     loadResult
 	guesses  *guessResult  // nil when the phase did not run
 	people   *peopleResult // nil when the phase did not run
+	mail     *mailResult   // nil when the phase did not run
 	idleRSS  int64
 	clients  int
 	cpus     int
@@ -93,6 +94,9 @@ func report(w io.Writer, in reportInput) {
 	if in.people != nil {
 		in.people.rows(row)
 	}
+	if in.mail != nil {
+		in.mail.rows(row)
+	}
 	_ = tw.Flush()
 	fmt.Fprintln(w, "(rates and percentiles leave out each run's warm-up; targets are informational)")
 	runs := []struct {
@@ -118,6 +122,13 @@ func report(w io.Writer, in reportInput) {
 				u    cpuUsage
 			}{"people (" + l.key + ") run", l.res.cpu})
 		}
+	}
+	if in.mail != nil {
+		runs = append(runs, []struct {
+			name string
+			u    cpuUsage
+		}{{"invitation burst", in.mail.cpuBurst}, {"account home run while the mail drained", in.mail.cpuDrain},
+			{"account home run with the mail queue idle", in.mail.cpuIdle}}...)
 	}
 	for _, p := range runs {
 		if contended(p.u) {

@@ -63,7 +63,7 @@ func run(ctx context.Context, o options) (err error) {
 	var secretKey []byte
 	o.secretKey, secretKey = newSecretKey()
 	step("starting the server")
-	srv, err := startServer(ctx, bin, benchURL, tmp, auth.ImplFork, o.secretKey)
+	srv, err := startServer(ctx, bin, benchURL, tmp, auth.ImplFork, "fork", o.secretKey)
 	if err != nil {
 		return err
 	}
@@ -182,8 +182,21 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}
 
+	var mailRes *mailResult
+	if o.mail {
+		// The first server's workers would take the phase's jobs to the development
+		// mailbox: the phase runs on a server of its own, alone.
+		step("stopping the first server for the mail phase")
+		if err := srv.stop(); err != nil {
+			return err
+		}
+		if mailRes, err = mailPhase(ctx, bin, benchURL, tmp, pool, o); err != nil {
+			return err
+		}
+	}
+
 	report(os.Stdout, reportInput{hash: hr, hashRuns: [2]hashResult{hrBefore, hrAfter}, signIn: si, totp: totpRes, xcrypto: xc, home: home,
-		guesses: guesses, people: people, idleRSS: idle.rss, clients: o.signInClients,
+		guesses: guesses, people: people, mail: mailRes, idleRSS: idle.rss, clients: o.signInClients,
 		cpus: runtime.NumCPU(), elapsed: time.Since(started)})
 
 	n := si.unexpected + home.unexpected
@@ -198,6 +211,12 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	if people != nil {
 		n += people.unexpected()
+	}
+	if mailRes != nil {
+		n += mailRes.unexpected
+		if mailRes.missing > 0 || mailRes.duplicates > 0 {
+			return fmt.Errorf("mail: %d messages missing, %d received twice", mailRes.missing, mailRes.duplicates)
+		}
 	}
 	if n > 0 {
 		return fmt.Errorf("%d requests got an unexpected answer (see above)", n)

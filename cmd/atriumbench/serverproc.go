@@ -75,14 +75,15 @@ func freePort() (int, error) {
 
 // startServer runs "atrium serve" against databaseURL with demo data, hashing passwords
 // with impl and sealing two-factor secrets with secretKey (hex), and waits until
-// /readyz answers 200. Its output goes to a log file in dir.
-func startServer(ctx context.Context, bin, databaseURL, dir string, impl auth.Impl, secretKey string) (*serverProc, error) {
+// /readyz answers 200. Its output goes to a log file in dir, server-<name>.log.
+// extraEnv (KEY=value) is added to its environment.
+func startServer(ctx context.Context, bin, databaseURL, dir string, impl auth.Impl, name, secretKey string, extraEnv ...string) (*serverProc, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	s := &serverProc{base: "http://" + addr, logPath: filepath.Join(dir, "server-"+string(impl)+".log"), exited: make(chan struct{})}
+	s := &serverProc{base: "http://" + addr, logPath: filepath.Join(dir, "server-"+name+".log"), exited: make(chan struct{})}
 	logFile, err := os.Create(s.logPath)
 	if err != nil {
 		return nil, err
@@ -90,6 +91,7 @@ func startServer(ctx context.Context, bin, databaseURL, dir string, impl auth.Im
 	s.cmd = exec.Command(bin, "serve")
 	s.cmd.Env = append(serverEnv(os.Environ()), "DATABASE_URL="+databaseURL, "ATRIUM_ADDR="+addr,
 		"ATRIUM_BASE_URL="+s.base, "ATRIUM_DEV=1", "ATRIUM_HASH_IMPL="+string(impl), "ATRIUM_SECRET_KEY="+secretKey)
+	s.cmd.Env = append(s.cmd.Env, extraEnv...)
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	// Own process group: a Ctrl-C reaches the bench, which then stops the server itself.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -115,13 +117,16 @@ func startServer(ctx context.Context, bin, databaseURL, dir string, impl auth.Im
 	return s, nil
 }
 
-// serverEnv is the bench's environment without the variables the bench sets itself.
+// serverEnv is the bench's environment without the variables the bench sets itself
+// (mail delivery among them: every server delivers to the development mailbox, except
+// the mail phase's, which the bench points at its own SMTP server).
 func serverEnv(env []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "DATABASE_URL", "ATRIUM_ADDR", "ATRIUM_BASE_URL", "ATRIUM_DEV", "ATRIUM_HASH_IMPL", "ATRIUM_SECRET_KEY":
+		case "DATABASE_URL", "ATRIUM_ADDR", "ATRIUM_BASE_URL", "ATRIUM_DEV", "ATRIUM_HASH_IMPL", "ATRIUM_SECRET_KEY",
+			"SMTP_URL", "ATRIUM_MAIL_WORKERS", "ATRIUM_MAIL_POLL":
 			continue
 		}
 		out = append(out, kv)
@@ -192,6 +197,18 @@ func (s *serverProc) stop() error {
 		<-s.exited
 		return errors.New("server did not stop within 25s of SIGTERM; killed")
 	}
+}
+
+// logLine returns the rest of the first line of the server's log that starts with
+// prefix ("" when there is none).
+func (s *serverProc) logLine(prefix string) string {
+	b, _ := os.ReadFile(s.logPath)
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, prefix); ok {
+			return rest
+		}
+	}
+	return ""
 }
 
 // logTail returns the last n lines of the server's log.

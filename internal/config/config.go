@@ -39,6 +39,12 @@ type Config struct {
 	// MailRescueAfter (ATRIUM_MAIL_RESCUE_AFTER, default 5m) is how long a delivery may
 	// run before it is taken for dead (its process killed) and retried.
 	MailRescueAfter time.Duration
+	// MailWorkers (ATRIUM_MAIL_WORKERS, default 16, at most 256) is how many messages one
+	// process sends at once, each over its own SMTP connection.
+	MailWorkers int
+	// MailPoll (ATRIUM_MAIL_POLL, default 200ms, at least 10ms) is how often idle
+	// delivery workers look for new messages.
+	MailPoll time.Duration
 	// InvitationTTL is how long an invitation link works: ATRIUM_INVITATION_TTL,
 	// default 168h (7 days), at most 720h (30 days).
 	InvitationTTL time.Duration
@@ -77,6 +83,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 
 		MailMaxAttempts: 8,
 		MailRescueAfter: 5 * time.Minute,
+		MailWorkers:     16,
+		MailPoll:        200 * time.Millisecond,
 	}
 	c.Dev, _ = strconv.ParseBool(or(getenv("ATRIUM_DEV"), "false"))
 	if c.DatabaseURL == "" {
@@ -130,6 +138,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("ATRIUM_MAIL_RESCUE_AFTER: %q is not a duration of at least 1s, like 5m", v)
 		}
 		c.MailRescueAfter = d
+	}
+	if v := getenv("ATRIUM_MAIL_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 256 {
+			return c, fmt.Errorf("ATRIUM_MAIL_WORKERS: %q is not a number from 1 to 256", v)
+		}
+		c.MailWorkers = n
+	}
+	if v := getenv("ATRIUM_MAIL_POLL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 10*time.Millisecond {
+			return c, fmt.Errorf("ATRIUM_MAIL_POLL: %q is not a duration of at least 10ms, like 1s", v)
+		}
+		c.MailPoll = d
 	}
 	if v := getenv("ATRIUM_SECRET_KEY"); v != "" {
 		k, err := hex.DecodeString(v)

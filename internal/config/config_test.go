@@ -19,7 +19,8 @@ func TestFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || c.Secure() || c.SessionLife != 12*time.Hour || c.HashWorkers != 2 || c.Dev ||
-		c.MailMaxAttempts != 8 || c.MailRescueAfter != 5*time.Minute || c.DevSecretKey || len(c.SecretKey) != 32 {
+		c.MailMaxAttempts != 8 || c.MailRescueAfter != 5*time.Minute || c.MailWorkers != 16 || c.MailPoll != 200*time.Millisecond ||
+		c.DevSecretKey || len(c.SecretKey) != 32 {
 		t.Fatalf("defaults: %+v", c)
 	}
 	// In development without a key, the fixed development key is used (and said so).
@@ -45,6 +46,10 @@ func TestFromEnv(t *testing.T) {
 		"bad rescue":   {"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_MAIL_RESCUE_AFTER": "10ms"},
 		"no key":       {"DATABASE_URL": "x"},
 		"not hex":      {"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": "zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"},
+		"no workers":   {"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_MAIL_WORKERS": "0"},
+		"too many":     {"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_MAIL_WORKERS": "257"},
+		"fast poll":    {"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_MAIL_POLL": "1ms"},
+		"bad poll":     {"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_MAIL_POLL": "often"},
 	} {
 		if _, err := FromEnv(env(bad)); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -88,8 +93,9 @@ func TestMailDelivery(t *testing.T) {
 			t.Errorf("SMTP_URL=%q ATRIUM_DEV=%t: dev mailbox %t, delivery error %v", tc.smtp, tc.dev, c.DevMailbox(), c.CheckMailDelivery())
 		}
 	}
-	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_MAIL_MAX_ATTEMPTS": "3", "ATRIUM_MAIL_RESCUE_AFTER": "4s"}))
-	if err != nil || c.MailMaxAttempts != 3 || c.MailRescueAfter != 4*time.Second {
+	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_MAIL_MAX_ATTEMPTS": "3", "ATRIUM_MAIL_RESCUE_AFTER": "4s",
+		"ATRIUM_MAIL_WORKERS": "256", "ATRIUM_MAIL_POLL": "10ms"}))
+	if err != nil || c.MailMaxAttempts != 3 || c.MailRescueAfter != 4*time.Second || c.MailWorkers != 256 || c.MailPoll != 10*time.Millisecond {
 		t.Fatalf("mail settings: %+v %v", c, err)
 	}
 }

@@ -267,3 +267,39 @@ func TestBackoff_GrowsAndIsBounded(t *testing.T) {
 		t.Fatalf("a huge backoff is %s, want a day", d)
 	}
 }
+
+// TestOpenPool_SizedForTheWorkers: the workers' own pool has a connection for every
+// four workers, between 2 and 8, and names its connections "atrium mail" unless the URL
+// names them.
+func TestOpenPool_SizedForTheWorkers(t *testing.T) {
+	t.Parallel()
+	_, url := pgtest.New(t)
+	ctx := context.Background()
+	for workers, want := range map[int]int32{1: 2, 16: 4, 20: 5, 256: 8} {
+		p, err := mail.OpenPool(ctx, url, workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Config().MaxConns; got != want {
+			t.Errorf("%d workers: a pool of %d connections, want %d", workers, got, want)
+		}
+		var name string
+		if err := p.QueryRow(ctx, `SELECT current_setting('application_name')`).Scan(&name); err != nil || name != "atrium mail" {
+			t.Errorf("the pool's connections are named %q (%v), want atrium mail", name, err)
+		}
+		p.Close()
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	p, err := mail.OpenPool(ctx, url+sep+"application_name=mine", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var name string
+	if err := p.QueryRow(ctx, `SELECT current_setting('application_name')`).Scan(&name); err != nil || name != "mine" {
+		t.Errorf("a URL's application_name became %q (%v)", name, err)
+	}
+}

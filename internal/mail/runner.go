@@ -27,9 +27,10 @@ type Delivery struct {
 	RescueAfter time.Duration
 	// RetryBase scales the wait between attempts (Backoff; default 1 s).
 	RetryBase time.Duration
-	// Workers is how many messages this process sends at once (default 4).
+	// Workers is how many messages this process sends at once (default 16).
 	Workers int
-	// Poll is how often idle workers look for new jobs (default 1 s).
+	// Poll is how often idle workers look for new jobs (default 200 ms): the longest a
+	// message committed while the queue was empty waits to be picked up.
 	Poll time.Duration
 	// Log receives the workers' and the job queue's messages.
 	Log *slog.Logger
@@ -39,14 +40,23 @@ type Delivery struct {
 const (
 	DefaultMaxAttempts = 8
 	DefaultRescueAfter = 5 * time.Minute
+	DefaultWorkers     = 16
+	DefaultPoll        = 200 * time.Millisecond
 )
+
+// fetchCooldown is the least time between two looks for jobs while the workers are
+// busy (each finished delivery asks for another look): with Workers at 16 it lets
+// several hundred messages a second through, and costs at most 50 small queries a
+// second while a burst lasts.
+const fetchCooldown = 20 * time.Millisecond
 
 // Workers deliver the outbox in the background until stopped.
 type Workers struct {
 	client *river.Client[pgx.Tx]
 }
 
-// Start starts the delivery workers over pool. The job queue's maintenance (rescuing
+// Start starts the delivery workers over pool (OpenPool makes one of their own). The
+// job queue's maintenance (rescuing
 // jobs whose process died, scheduling retries, pruning old jobs) runs in the one
 // process elected leader among all that run workers on the database.
 func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, d Delivery) (*Workers, error) {
@@ -66,10 +76,10 @@ func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, d Delivery)
 		d.RetryBase = time.Second
 	}
 	if d.Workers <= 0 {
-		d.Workers = 4
+		d.Workers = DefaultWorkers
 	}
 	if d.Poll <= 0 {
-		d.Poll = time.Second
+		d.Poll = DefaultPoll
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -86,11 +96,11 @@ func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, d Delivery)
 		RescueStuckJobsAfter: d.RescueAfter,
 		MaxAttempts:          jobAttemptCeiling,
 		Logger:               d.Log,
-		// Polling (new jobs within a second) holds no pool connection for LISTEN, so
-		// the workers take nothing from the requests' share of the pool while idle.
+		// Polling (new jobs within Poll) holds no connection for LISTEN: the workers'
+		// pool stays small and holds nothing while idle.
 		PollOnly:          true,
 		FetchPollInterval: d.Poll,
-		FetchCooldown:     min(d.Poll, 100*time.Millisecond),
+		FetchCooldown:     min(d.Poll, fetchCooldown),
 	})
 	if err != nil {
 		return nil, err
@@ -100,6 +110,30 @@ func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, d Delivery)
 		return nil, err
 	}
 	return &Workers{client: client}, nil
+}
+
+// OpenPool opens the delivery workers' own connection pool to databaseURL, sized for
+// that many workers (PoolConns), its connections named "atrium mail" in
+// pg_stat_activity unless the URL names them. Apart from the requests' pool, a burst of
+// requests does not hold deliveries up waiting for a connection, and deliveries take
+// none from requests.
+func OpenPool(ctx context.Context, databaseURL string, workers int) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = PoolConns(workers)
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "atrium mail"
+	}
+	return pgxpool.NewWithConfig(ctx, cfg)
+}
+
+// PoolConns is the size of the delivery workers' pool: a connection for every four
+// workers (each holds one only to claim a message and to record how it went, never
+// while talking to the SMTP server), at least 2 and at most 8.
+func PoolConns(workers int) int32 {
+	return int32(min(max(workers/4, 2), 8))
 }
 
 // Stop lets running deliveries finish until ctx ends, then cancels them (a cancelled

@@ -219,6 +219,23 @@ func (s *Server) WaitTo(addr string, timeout time.Duration) Message {
 	return found
 }
 
+// WaitMessage waits for a message for which match is true and returns the first; the
+// test fails after timeout, naming what it waited for.
+func (s *Server) WaitMessage(what string, timeout time.Duration, match func(Message) bool) Message {
+	s.t.Helper()
+	var found Message
+	s.wait(timeout, what, func() bool {
+		for _, m := range s.msgs {
+			if match(m) {
+				found = m
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
 // WaitRefused waits until n messages have been refused; the test fails after timeout.
 func (s *Server) WaitRefused(n int, timeout time.Duration) {
 	s.t.Helper()
