@@ -154,7 +154,7 @@ func (a *App) steps(ctx context.Context, q store.Q, f store.SignInFacts, proof p
 // governingSettings returns the settings of the account a user lands in when their
 // favourite cannot be entered: the landing fallback's.
 func governingSettings(ctx context.Context, q store.Q, userID int64) (policy.Settings, error) {
-	entries, err := q.Entries(ctx, userID, 0, "", 0)
+	entries, err := q.LandingEntries(ctx, userID, 0)
 	if err != nil {
 		return policy.Settings{}, err
 	}
@@ -272,7 +272,7 @@ func (a *App) Landing(ctx context.Context, userID int64) (policy.Landing, error)
 	if err != nil {
 		return policy.Landing{}, err
 	}
-	entries, err := a.store.Entries(ctx, u.ID, u.FavouriteAccountID, "", 0)
+	entries, err := a.store.LandingEntries(ctx, u.ID, u.FavouriteAccountID)
 	if err != nil {
 		return policy.Landing{}, err
 	}

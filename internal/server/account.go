@@ -12,7 +12,8 @@ import (
 
 // requireAccount resolves the account from the URL and the caller's access to it in
 // one query, checking the session epoch on the same row. Strangers get 404; deactivated
-// or removed members are told their access was revoked; a closed account says so.
+// or removed members are told their access was revoked; a closed account says so. The
+// first page of an account in a session records the entry (recordEntry).
 func (s *Server) requireAccount(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		uid := s.userID(r)
@@ -32,6 +33,7 @@ func (s *Server) requireAccount(next http.Handler) http.Handler {
 			return
 		}
 		ctx = context.WithValue(ctx, keyAccess, h)
+		s.recordEntry(r, h)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -40,12 +40,19 @@ type env struct {
 }
 
 // writeCounter counts the statements sent by the server's pool (all), and among them
-// INSERT, UPDATE and DELETE statements (n).
-type writeCounter struct{ n, all atomic.Int64 }
+// INSERT, UPDATE and DELETE statements (n); entries and sessions count the statements
+// that write account_entries and update a session's data, whatever their form.
+type writeCounter struct{ n, all, entries, sessions atomic.Int64 }
 
 func (w *writeCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	w.all.Add(1)
 	sql := strings.ToUpper(strings.TrimSpace(d.SQL))
+	if strings.Contains(sql, "INSERT INTO ACCOUNT_ENTRIES") {
+		w.entries.Add(1)
+	}
+	if strings.Contains(sql, "UPDATE SESSIONS SET DATA") {
+		w.sessions.Add(1)
+	}
 	for _, verb := range []string{"INSERT", "UPDATE", "DELETE"} {
 		if strings.HasPrefix(sql, verb) {
 			w.n.Add(1)

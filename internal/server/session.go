@@ -32,6 +32,7 @@ func (s *Server) signIn(r *http.Request, u domain.User, method string) error {
 	s.sessions.Put(ctx, sessEpoch, u.SessionEpoch)
 	s.sessions.Put(ctx, sessAuthMethod, method)
 	s.sessions.Put(ctx, sessAuthAt, time.Now().Unix())
+	s.sessions.Remove(ctx, sessEntered) // a new sign-in records its entries afresh
 	return s.app.StartSession(ctx, u, method, s.sessions.Token(ctx), sessionStart(r, s.sessions.Deadline(ctx)))
 }
 
