@@ -27,6 +27,7 @@ type reportInput struct {
 	home     loadResult
 	guesses  *guessResult  // nil when the phase did not run
 	people   *peopleResult // nil when the phase did not run
+	agency   *agencyResult // nil when the phase did not run
 	idleRSS  int64
 	clients  int
 	cpus     int
@@ -89,31 +90,34 @@ func report(w io.Writer, in reportInput) {
 	if in.people != nil {
 		in.people.rows(row)
 	}
+	if in.agency != nil {
+		in.agency.rows(row)
+	}
 	_ = tw.Flush()
 	fmt.Fprintln(w, "(rates and percentiles leave out each run's warm-up; targets are informational)")
-	runs := []struct {
-		name string
-		u    cpuUsage
-	}{{"hash rate", in.hash.cpu}, {"sign-in run", in.signIn.cpu}, {"account home run", in.home.cpu}}
+	runs := []namedUsage{{"hash rate", in.hash.cpu}, {"sign-in run", in.signIn.cpu}, {"account home run", in.home.cpu}}
 	if in.xcrypto != nil {
-		runs = append(runs, []struct {
-			name string
-			u    cpuUsage
-		}{{"x/crypto hash rate", in.xcrypto.hash.cpu}, {"x/crypto sign-in run", in.xcrypto.signIn.cpu}}...)
+		runs = append(runs, []namedUsage{{"x/crypto hash rate", in.xcrypto.hash.cpu}, {"x/crypto sign-in run", in.xcrypto.signIn.cpu}}...)
 	}
 	if in.people != nil {
 		for _, l := range in.people.loads {
-			runs = append(runs, struct {
-				name string
-				u    cpuUsage
-			}{"people (" + l.key + ") run", l.res.cpu})
+			runs = append(runs, namedUsage{"people (" + l.key + ") run", l.res.cpu})
 		}
+	}
+	if in.agency != nil {
+		runs = append(runs, in.agency.runs()...)
 	}
 	for _, p := range runs {
 		if contended(p.u) {
 			fmt.Fprintf(w, "NOTE: during the %s other processes used %.2f cores: the figures are contended.\n", p.name, p.u.others)
 		}
 	}
+}
+
+// namedUsage is the CPU use of one named measurement.
+type namedUsage struct {
+	name string
+	u    cpuUsage
 }
 
 func okIfZero(n int) string {

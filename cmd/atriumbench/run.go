@@ -157,8 +157,15 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}
 
+	var agency *agencyResult
+	if o.agency {
+		if agency, err = agencyPhase(ctx, srv, pool, benchURL, meter, o); err != nil {
+			return err
+		}
+	}
+
 	report(os.Stdout, reportInput{hash: hr, hashRuns: [2]hashResult{hrBefore, hrAfter}, signIn: si, xcrypto: xc, home: home,
-		guesses: guesses, people: people, idleRSS: idle.rss, clients: o.signInClients,
+		guesses: guesses, people: people, agency: agency, idleRSS: idle.rss, clients: o.signInClients,
 		cpus: runtime.NumCPU(), elapsed: time.Since(started)})
 
 	n := si.unexpected + home.unexpected
@@ -170,6 +177,9 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	if people != nil {
 		n += people.unexpected()
+	}
+	if agency != nil {
+		n += agency.unexpected()
 	}
 	if n > 0 {
 		return fmt.Errorf("%d requests got an unexpected answer (see above)", n)
