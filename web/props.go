@@ -26,11 +26,16 @@ type NavItem struct {
 
 // SwitcherProps is the account switcher's content.
 type SwitcherProps struct {
+	// Recent are the favourite (first, when it can be entered) and the accounts
+	// entered most recently; first page only.
+	Recent []domain.Entry
+	// Groups are the other accounts of the page, by organisation.
 	Groups []SwitcherGroup
 	// More is true when the user can enter more accounts than are listed; the search
 	// box then asks the server.
-	More        bool
-	Total       int
+	More bool
+	// Next is the link to the next page ("" when none, and in the switcher itself).
+	Next        string
 	Query       string
 	FavouriteID int64
 }

@@ -12,7 +12,10 @@
 // organisation of 100,000 users and an account of 10,000 members, loads the members
 // list and the organisation's Users page (first pages, searches, a deep page) as the
 // organisation's owner, and explains the SQL behind them, reporting any sequential
-// scan of a large table.
+// scan of a large table. An "agency at scale" phase (-agency=false skips it) then makes
+// the demo agency user a member of about 2,000 accounts in 22 organisations, loads the
+// switcher's list, its search, /accounts and /profile (first page, a later page, a
+// search) as that user next to their account home, and explains that SQL too.
 //
 // It creates a throwaway database atrium_bench_<pid> on the PostgreSQL server named by
 // DATABASE_URL (an admin URL), builds and starts cmd/atrium as a separate process on a
@@ -71,6 +74,10 @@ type options struct {
 	mailInvitations int
 	mailWorkers     int
 	mailPoll        time.Duration
+	agency          bool
+	agencyPerOrg    int
+	agencyWorkers   int
+	agencyDuration  time.Duration
 }
 
 func main() {
@@ -96,13 +103,18 @@ func main() {
 	flag.IntVar(&o.peopleMembers, "people-members", 10000, "people phase: active members of northwind-retail (at most a tenth of -people-users)")
 	flag.IntVar(&o.peopleWorkers, "people-workers", 4, "people phase: concurrent keep-alive workers per page")
 	flag.DurationVar(&o.peopleDuration, "people-duration", 4*time.Second, "people phase: how long each page is loaded")
-	flag.BoolVar(&o.peoplePlans, "people-plans", false, "people phase: print every plan in full")
+	flag.BoolVar(&o.peoplePlans, "people-plans", false, "people and agency phases: print every plan in full")
+	flag.BoolVar(&o.agency, "agency", true, "run the agency-at-scale phase (a user with about 2,000 accounts: switcher, /accounts, /profile)")
+	flag.IntVar(&o.agencyPerOrg, "agency-per-org", 111, "agency phase: accounts in each of the 20 client organisations (the agency user can enter nine in ten)")
+	flag.IntVar(&o.agencyWorkers, "agency-workers", 4, "agency phase: concurrent keep-alive workers per page")
+	flag.DurationVar(&o.agencyDuration, "agency-duration", 4*time.Second, "agency phase: how long each page is loaded")
 	flag.BoolVar(&o.mail, "mail", true, "run the mail phase (a burst of invitations delivered to the bench's SMTP server; account home while a backlog drains)")
 	flag.IntVar(&o.mailInvitations, "mail-invitations", 1000, "mail phase: invitations in each burst (each inviter sends 20, the hourly limit)")
 	flag.IntVar(&o.mailWorkers, "mail-workers", 0, "mail phase: the server's ATRIUM_MAIL_WORKERS (0: its default)")
 	flag.DurationVar(&o.mailPoll, "mail-poll", 0, "mail phase: the server's ATRIUM_MAIL_POLL (0: its default)")
 	flag.Parse()
 	if o.warmup >= o.signInDuration || o.warmup >= o.homeDuration || (o.totp && o.warmup >= o.totpDuration) || (o.people && o.warmup >= o.peopleDuration) ||
+		(o.agency && o.warmup >= o.agencyDuration) ||
 		(o.compare && o.warmup >= o.compareDuration) {
 		fmt.Fprintln(os.Stderr, "atriumbench: -warmup must be shorter than every run")
 		os.Exit(2)
@@ -116,6 +128,11 @@ func main() {
 
 	if o.mail && (o.mailInvitations < 1 || o.mailWorkers < 0 || o.mailPoll < 0) {
 		fmt.Fprintln(os.Stderr, "atriumbench: the mail phase needs -mail-invitations >= 1, -mail-workers >= 0, -mail-poll >= 0")
+		os.Exit(2)
+	}
+	// The later page of /profile is the 40th: 20 organisations of accounts fill it.
+	if o.agency && (o.agencyPerOrg < 20 || o.agencyPerOrg > 999 || o.agencyWorkers < 1) {
+		fmt.Fprintln(os.Stderr, "atriumbench: the agency phase needs 20 <= -agency-per-org <= 999 (three-digit numbers), -agency-workers >= 1")
 		os.Exit(2)
 	}
 

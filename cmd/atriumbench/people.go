@@ -129,7 +129,7 @@ func peoplePhase(ctx context.Context, srv *serverProc, pool *pgxpool.Pool, bench
 	for _, pc := range peopleCases() {
 		step(fmt.Sprintf("people (%s): GET %s as %s, %d workers, %s", pc.key, pc.path, peopleOwner, o.peopleWorkers, o.peopleDuration))
 		m.settle(ctx, o.settle)
-		r, err := pageLoad(ctx, srv, c, m, pc, cookie, o.peopleWorkers, o.peopleDuration, o.warmup)
+		r, err := pageLoad(ctx, srv, c, m, pc, peopleOwner, cookie, o.peopleWorkers, o.peopleDuration, o.warmup)
 		if err != nil {
 			return res, err
 		}
@@ -150,16 +150,17 @@ func peoplePhase(ctx context.Context, srv *serverProc, pool *pgxpool.Pool, bench
 	return res, nil
 }
 
-// pageLoad checks one answer of path (200 showing want), then runs workers keep-alive
-// workers fetching it for d. Every answer must be 200.
-func pageLoad(ctx context.Context, srv *serverProc, c *http.Client, m cpuMeter, pc peopleCase, cookie string,
+// pageLoad checks one answer of path (200 showing want) as the user signed in with
+// cookie (whose email is as), then runs workers keep-alive workers fetching it for d.
+// Every answer must be 200.
+func pageLoad(ctx context.Context, srv *serverProc, c *http.Client, m cpuMeter, pc peopleCase, as, cookie string,
 	workers int, d, warmup time.Duration) (loadResult, error) {
 	first, err := get(ctx, c, srv.base, pc.path, cookie, true)
 	if err != nil {
 		return loadResult{}, fmt.Errorf("GET %s: %w", pc.path, err)
 	}
 	if first.status != http.StatusOK || !strings.Contains(first.body, pc.want) {
-		return loadResult{}, fmt.Errorf("GET %s as %s: %s (want 200 showing %q)", pc.path, peopleOwner, first.describe("answer"), pc.want)
+		return loadResult{}, fmt.Errorf("GET %s as %s: %s (want 200 showing %q)", pc.path, as, first.describe("answer"), pc.want)
 	}
 	runCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()

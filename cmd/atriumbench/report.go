@@ -29,6 +29,7 @@ type reportInput struct {
 	guesses  *guessResult  // nil when the phase did not run
 	people   *peopleResult // nil when the phase did not run
 	mail     *mailResult   // nil when the phase did not run
+	agency   *agencyResult // nil when the phase did not run
 	idleRSS  int64
 	clients  int
 	cpus     int
@@ -94,40 +95,31 @@ func report(w io.Writer, in reportInput) {
 	if in.people != nil {
 		in.people.rows(row)
 	}
+	if in.agency != nil {
+		in.agency.rows(row)
+	}
 	if in.mail != nil {
 		in.mail.rows(row)
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w, "(rates and percentiles leave out each run's warm-up; targets are informational)")
-	runs := []struct {
-		name string
-		u    cpuUsage
-	}{{"hash rate", in.hash.cpu}, {"sign-in run", in.signIn.cpu}, {"account home run", in.home.cpu}}
+	runs := []namedUsage{{"hash rate", in.hash.cpu}, {"sign-in run", in.signIn.cpu}, {"account home run", in.home.cpu}}
 	if in.totp != nil {
-		runs = append(runs, struct {
-			name string
-			u    cpuUsage
-		}{"password + TOTP sign-in run", in.totp.cpu})
+		runs = append(runs, namedUsage{"password + TOTP sign-in run", in.totp.cpu})
 	}
 	if in.xcrypto != nil {
-		runs = append(runs, []struct {
-			name string
-			u    cpuUsage
-		}{{"x/crypto hash rate", in.xcrypto.hash.cpu}, {"x/crypto sign-in run", in.xcrypto.signIn.cpu}}...)
+		runs = append(runs, []namedUsage{{"x/crypto hash rate", in.xcrypto.hash.cpu}, {"x/crypto sign-in run", in.xcrypto.signIn.cpu}}...)
 	}
 	if in.people != nil {
 		for _, l := range in.people.loads {
-			runs = append(runs, struct {
-				name string
-				u    cpuUsage
-			}{"people (" + l.key + ") run", l.res.cpu})
+			runs = append(runs, namedUsage{"people (" + l.key + ") run", l.res.cpu})
 		}
 	}
+	if in.agency != nil {
+		runs = append(runs, in.agency.runs()...)
+	}
 	if in.mail != nil {
-		runs = append(runs, []struct {
-			name string
-			u    cpuUsage
-		}{{"invitation burst", in.mail.cpuBurst}, {"account home run while the mail drained", in.mail.cpuDrain},
+		runs = append(runs, []namedUsage{{"invitation burst", in.mail.cpuBurst}, {"account home run while the mail drained", in.mail.cpuDrain},
 			{"account home run with the mail queue idle", in.mail.cpuIdle}}...)
 	}
 	for _, p := range runs {
@@ -135,6 +127,12 @@ func report(w io.Writer, in reportInput) {
 			fmt.Fprintf(w, "NOTE: during the %s other processes used %.2f cores: the figures are contended.\n", p.name, p.u.others)
 		}
 	}
+}
+
+// namedUsage is the CPU use of one named measurement.
+type namedUsage struct {
+	name string
+	u    cpuUsage
 }
 
 func okIfZero(n int) string {

@@ -182,6 +182,13 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}
 
+	var agency *agencyResult
+	if o.agency {
+		if agency, err = agencyPhase(ctx, srv, pool, benchURL, meter, o); err != nil {
+			return err
+		}
+	}
+
 	var mailRes *mailResult
 	if o.mail {
 		// The first server's workers would take the phase's jobs to the development
@@ -196,7 +203,7 @@ func run(ctx context.Context, o options) (err error) {
 	}
 
 	report(os.Stdout, reportInput{hash: hr, hashRuns: [2]hashResult{hrBefore, hrAfter}, signIn: si, totp: totpRes, xcrypto: xc, home: home,
-		guesses: guesses, people: people, mail: mailRes, idleRSS: idle.rss, clients: o.signInClients,
+		guesses: guesses, people: people, agency: agency, mail: mailRes, idleRSS: idle.rss, clients: o.signInClients,
 		cpus: runtime.NumCPU(), elapsed: time.Since(started)})
 
 	n := si.unexpected + home.unexpected
@@ -217,6 +224,9 @@ func run(ctx context.Context, o options) (err error) {
 		if mailRes.missing > 0 || mailRes.duplicates > 0 {
 			return fmt.Errorf("mail: %d messages missing, %d received twice", mailRes.missing, mailRes.duplicates)
 		}
+	}
+	if agency != nil {
+		n += agency.unexpected()
 	}
 	if n > 0 {
 		return fmt.Errorf("%d requests got an unexpected answer (see above)", n)

@@ -43,14 +43,27 @@ func (a *App) Access(ctx context.Context, userID int64, slug string) (Access, er
 	return Access{d: acc, loadedAt: a.now(), subject: policy.Subject{HasPassword: row.HasPassword, TOTPEnrolled: row.TOTPEnrolled}}, nil
 }
 
-// Entries lists the accounts a user may enter (switcher and profile), favourite first,
-// filtered by the search query (cleaned like every search box: EINVALID when refused).
-func (a *App) Entries(ctx context.Context, u domain.User, query string, limit int) ([]domain.Entry, error) {
+// Entries returns one page of the accounts a user may enter (switcher, /accounts and
+// profile): the first page (after 0) leads with the favourite and the accounts entered
+// most recently; after is the After of the page before. query is cleaned like every
+// search box (EINVALID when refused).
+func (a *App) Entries(ctx context.Context, u domain.User, query string, after int64) (domain.EntryPage, error) {
 	query, err := CleanQuery("q", query)
 	if err != nil {
-		return nil, err
+		return domain.EntryPage{}, err
 	}
-	return a.store.Entries(ctx, u.ID, u.FavouriteAccountID, query, limit)
+	return a.store.EntryPage(ctx, u.ID, u.FavouriteAccountID, query, after)
+}
+
+// RecordEntry records that the caller of h entered its account now, for "recently
+// entered" and the landing fallback. The server calls it at most once per account per
+// session, so ordinary page views write nothing.
+func (a *App) RecordEntry(ctx context.Context, h Access) error {
+	access, err := a.open(h)
+	if err != nil {
+		return err
+	}
+	return a.store.RecordEntry(ctx, access.User.ID, access.Account.ID, a.now())
 }
 
 // User returns a user by id; EUNAUTHORISED when missing or disabled.
@@ -118,31 +131,37 @@ func permissionsOf(roleID int64, custom []string) domain.PermissionSet {
 
 // ProfileAccounts is the account table of a user's profile.
 type ProfileAccounts struct {
-	// Entries are up to limit accounts, the favourite first.
-	Entries []domain.Entry
-	More    bool
-	// Total counts every account the user may enter (counted only when More).
-	Total int
-	// LandsIn names the account sign-in lands in when that is not the favourite.
+	domain.EntryPage
+	// LandsIn names the account sign-in lands in when that is not the favourite
+	// (worked out on the first page without a search only).
 	LandsIn string
 }
 
-// ProfileAccounts lists up to limit accounts the user may enter, and where sign-in
-// lands them.
-func (a *App) ProfileAccounts(ctx context.Context, u domain.User, limit int) (ProfileAccounts, error) {
-	entries, err := a.store.Entries(ctx, u.ID, u.FavouriteAccountID, "", limit+1)
+// ProfileAccounts returns one page of the accounts the user may enter (as Entries) and,
+// on the first page without a search, where sign-in lands them when not in their
+// favourite. No page counts the user's accounts.
+func (a *App) ProfileAccounts(ctx context.Context, u domain.User, query string, after int64) (ProfileAccounts, error) {
+	query, err := CleanQuery("q", query)
 	if err != nil {
 		return ProfileAccounts{}, err
 	}
-	p := ProfileAccounts{Entries: entries, Total: len(entries)}
-	if land := policy.Land(entries, u.FavouriteAccountID); !land.None && land.Entry.AccountID != u.FavouriteAccountID {
-		p.LandsIn = land.Entry.AccountName
+	page, err := a.store.EntryPage(ctx, u.ID, u.FavouriteAccountID, query, after)
+	if err != nil {
+		return ProfileAccounts{}, err
 	}
-	if len(entries) > limit {
-		p.Entries, p.More = entries[:limit], true
-		if p.Total, err = a.store.CountEntries(ctx, u.ID); err != nil {
-			return p, err
-		}
+	p := ProfileAccounts{EntryPage: page}
+	if after != 0 || query != "" {
+		return p, nil
+	}
+	if len(page.Recent) > 0 && page.Recent[0].AccountID == u.FavouriteAccountID {
+		return p, nil // the favourite can be entered: sign-in lands there
+	}
+	candidates, err := a.store.LandingEntries(ctx, u.ID, u.FavouriteAccountID)
+	if err != nil {
+		return p, err
+	}
+	if land := policy.Land(candidates, u.FavouriteAccountID); !land.None && land.Entry.AccountID != u.FavouriteAccountID {
+		p.LandsIn = land.Entry.AccountName
 	}
 	return p, nil
 }

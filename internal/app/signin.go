@@ -250,7 +250,7 @@ func (a *App) Landing(ctx context.Context, userID int64) (policy.Landing, error)
 	if err != nil {
 		return policy.Landing{}, err
 	}
-	entries, err := a.store.Entries(ctx, u.ID, u.FavouriteAccountID, "", 0)
+	entries, err := a.store.LandingEntries(ctx, u.ID, u.FavouriteAccountID)
 	if err != nil {
 		return policy.Landing{}, err
 	}

@@ -65,6 +65,21 @@ type Entry struct {
 	// than through a membership of their own.
 	ViaOrganisation bool
 	JoinedAt        time.Time
+	// LastEnteredAt is when the user last entered the account (recorded at most once
+	// per account per session); zero when never.
+	LastEnteredAt time.Time
+}
+
+// EntryPage is one page of the accounts a user may enter. The first page leads with
+// Recent: the favourite (when it can be entered) and the accounts entered most
+// recently, newest first. Entries are the others, by organisation name, organisation,
+// account name and account; a page never repeats an account of Recent. When More is
+// true, After (an account id) asks for the next page.
+type EntryPage struct {
+	Recent  []Entry
+	Entries []Entry
+	More    bool
+	After   int64
 }
 
 // Access is what one request knows about the caller inside one account: loaded in one

@@ -267,9 +267,10 @@ type Landing struct {
 }
 
 // Land picks the account a user lands in: the favourite when it is still enterable;
-// otherwise the account entered most recently (entries carry no such time yet, so the
-// oldest membership) — the stored favourite is kept and works again if access returns.
-// entries must hold only accounts the user can enter now.
+// otherwise the account entered most recently, else the oldest membership — the stored
+// favourite is kept and works again if access returns. entries must hold only accounts
+// the user can enter now: all of them, or at least the favourite, the most recently
+// entered and the oldest of each kind (store.LandingEntries).
 func Land(entries []domain.Entry, favouriteID int64) Landing {
 	i, favourite := pick(len(entries), func(i int) *domain.Entry { return &entries[i] }, favouriteID)
 	if i < 0 {
@@ -294,9 +295,13 @@ func pick(n int, at func(int) *domain.Entry, favouriteID int64) (int, bool) {
 	return best, false
 }
 
-// before orders own memberships ahead of organisation-owner access, then by age, then
-// by account id so the choice is stable.
+// before orders the account entered most recently first (never entered last), then own
+// memberships ahead of organisation-owner access, then by age, then by account id so
+// the choice is stable.
 func before(a, b *domain.Entry) bool {
+	if !a.LastEnteredAt.Equal(b.LastEnteredAt) {
+		return a.LastEnteredAt.After(b.LastEnteredAt)
+	}
 	if a.ViaOrganisation != b.ViaOrganisation {
 		return !a.ViaOrganisation
 	}

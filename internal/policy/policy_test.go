@@ -14,6 +14,7 @@ func TestLand(t *testing.T) {
 	travel := domain.Entry{AccountID: 2, AccountName: "Travel", JoinedAt: day(1)}
 	globex := domain.Entry{AccountID: 3, AccountName: "Globex", JoinedAt: day(2)}
 	viaOrg := domain.Entry{AccountID: 4, AccountName: "Org-owned", JoinedAt: day(0), ViaOrganisation: true}
+	entered := func(e domain.Entry, d int) domain.Entry { e.LastEnteredAt = day(10 + d); return e }
 	tests := []struct {
 		name      string
 		entries   []domain.Entry
@@ -30,6 +31,12 @@ func TestLand(t *testing.T) {
 		{"nothing left, had a favourite", nil, 2, 0, true, true},
 		{"nothing at all", nil, 0, 0, false, true},
 		{"tie on join time breaks by id", []domain.Entry{{AccountID: 8, JoinedAt: day(1)}, {AccountID: 7, JoinedAt: day(1)}}, 0, 7, false, false},
+		{"favourite gone: the account entered most recently", []domain.Entry{entered(retail, 5), entered(globex, 9), travel}, 9, 3, true, false},
+		{"entered beats never entered, however old", []domain.Entry{travel, entered(retail, 4)}, 9, 1, true, false},
+		{"no favourite set: the account entered most recently, no notice", []domain.Entry{entered(retail, 6), entered(travel, 2)}, 0, 1, false, false},
+		{"organisation-owner access entered last beats own memberships", []domain.Entry{entered(retail, 3), entered(viaOrg, 7)}, 9, 4, true, false},
+		{"favourite enterable beats a more recent entry", []domain.Entry{entered(retail, 9), entered(globex, 1)}, 3, 3, false, false},
+		{"same entry time: own membership first, then oldest", []domain.Entry{entered(viaOrg, 5), entered(globex, 5), entered(travel, 5)}, 9, 2, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 // or removed members are told their access was revoked; a closed account says so. A
 // session that owes the account's entry rules (step-up) is sent to prove them first,
 // and one entering an account that requires two-factor authentication gets the idle
-// timeout.
+// timeout. The first page of an account in a session records the entry (recordEntry).
 func (s *Server) requireAccount(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		uid := s.userID(r)
@@ -43,6 +43,7 @@ func (s *Server) requireAccount(next http.Handler) http.Handler {
 		}
 		s.markStrict(r, view.Account)
 		ctx = context.WithValue(ctx, keyAccess, h)
+		s.recordEntry(r, h)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

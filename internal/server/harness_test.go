@@ -41,10 +41,12 @@ type env struct {
 }
 
 // writeCounter counts the statements sent by the server's pool (all); among them
-// INSERT, UPDATE and DELETE statements (n); and every statement that writes (any): n's
-// and writes inside a WITH query as well, such as a session saved or a code counted.
+// INSERT, UPDATE and DELETE statements (n); every statement that writes (any): n's
+// and writes inside a WITH query as well, such as a session saved or a code counted;
+// and the statements that write account_entries (entries) and update a session's data
+// (sessions), whatever their form.
 type writeCounter struct {
-	n, any, all atomic.Int64
+	n, any, all, entries, sessions atomic.Int64
 	// sqls, while recording, keeps the first line of every statement sent (tests
 	// print them when two paths' work differs).
 	mu        sync.Mutex
@@ -82,6 +84,12 @@ func (w *writeCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.T
 	}
 	w.mu.Unlock()
 	sql := strings.ToUpper(strings.TrimSpace(d.SQL))
+	if strings.Contains(sql, "INSERT INTO ACCOUNT_ENTRIES") {
+		w.entries.Add(1)
+	}
+	if strings.Contains(sql, "UPDATE SESSIONS SET DATA") {
+		w.sessions.Add(1)
+	}
 	for _, verb := range []string{"INSERT", "UPDATE", "DELETE"} {
 		if strings.HasPrefix(sql, verb) {
 			w.n.Add(1)

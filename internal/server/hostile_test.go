@@ -679,8 +679,10 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 	}
 
 	// GET routes: hostile search boxes (?q= and ?filter=) and URL parameters.
-	searches := map[string]bool{"/accounts": true, "/a/{account}/members": true, "/org/{org}/users": true,
+	searches := map[string]bool{"/accounts": true, "/profile": true, "/a/{account}/members": true, "/org/{org}/users": true,
 		"/a/{account}/activity": true, "/org/{org}/activity": true}
+	// Lists in keyset pages take ?after=, the id of the account a page starts after.
+	cursors := map[string]bool{"/accounts": true, "/profile": true}
 	getParams := func(pattern string) map[string]string {
 		tok, hash := auth.NewToken()
 		must(s.CreatePasswordToken(ctx, newUser().ID, hash, time.Now().Add(time.Hour), "test"))
@@ -735,6 +737,9 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 				want = func(st int) bool { return st >= 400 && st < 500 }
 			}
 			get(pattern, path+"?q="+q+"&filter="+q, hv.name+" in the search box", want)
+			if cursors[pattern] {
+				get(pattern, path+"?after="+q, hv.name+" as ?after=", func(st int) bool { return st >= 400 && st < 500 })
+			}
 			for p := range params {
 				if !strings.Contains(pattern, "{"+p+"}") {
 					continue

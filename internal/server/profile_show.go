@@ -6,11 +6,9 @@ import (
 	"atrium/web/pages"
 )
 
-// profileLimit bounds the account table on the profile; the rest is searchable.
-const profileLimit = 200
-
-// profileShow renders the user's profile: details, name, email and password forms, sessions,
-// and accounts with the favourite star.
+// profileShow renders the user's profile: details, name, email and password forms,
+// sessions, and one page of their accounts with the favourite star (?q= searches them,
+// ?after= pages them).
 func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) {
 	s.renderProfile(w, r, http.StatusOK, pages.ProfileProps{})
 }
@@ -19,12 +17,26 @@ func (s *Server) profileShow(w http.ResponseWriter, r *http.Request) {
 // form) and renders it with status.
 func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status int, p pages.ProfileProps) {
 	u := currentUser(r)
-	accounts, err := s.app.ProfileAccounts(r.Context(), u, profileLimit)
+	after, err := entriesAfter(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p.Entries, p.More, p.Total, p.LandsIn = accounts.Entries, accounts.More, accounts.Total, accounts.LandsIn
+	p.Query = r.URL.Query().Get("q")
+	accounts, err := s.app.ProfileAccounts(r.Context(), u, p.Query, after)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Accounts, p.LandsIn = accounts.EntryPage, accounts.LandsIn
+	p.Next = nextEntriesPage("/profile", p.Query, accounts.EntryPage)
+	p.First = firstEntriesPage("/profile", p.Query, after)
+	if p.Next != "" {
+		p.Next += "#accounts"
+	}
+	if p.First != "" {
+		p.First += "#accounts"
+	}
 	if p.Sessions, err = s.app.Sessions(r.Context(), u, s.sessions.Token(r.Context())); err != nil {
 		s.fail(w, r, err)
 		return

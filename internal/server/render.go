@@ -36,9 +36,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	_, _ = w.Write(buf.Bytes())
 }
 
-// switcherLimit is how many accounts the switcher lists before it searches on demand.
-const switcherLimit = 50
-
 // shell builds the frame of a signed-in page. Inside an account, access is the
 // request's access and the frame costs no query: the switcher loads its list when
 // opened.
@@ -63,15 +60,6 @@ func (s *Server) shell(ctx context.Context, r *http.Request, title string, u dom
 		}
 	}
 	return sh, nil
-}
-
-// switcherProps builds the switcher from up to switcherLimit+1 entries.
-func switcherProps(entries []domain.Entry, favouriteID int64, query string) web.SwitcherProps {
-	more := len(entries) > switcherLimit
-	if more {
-		entries = entries[:switcherLimit]
-	}
-	return web.SwitcherProps{Groups: web.GroupEntries(entries), More: more, Query: query, FavouriteID: favouriteID}
 }
 
 // accountSections are the account's sections, each shown to callers holding its

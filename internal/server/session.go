@@ -132,6 +132,7 @@ func (s *Server) signedIn(r *http.Request, userID int64, epoch int, proof policy
 	s.sessions.Put(ctx, sessAuthMethod, proof.Method)
 	s.sessions.Put(ctx, sessAuthMFA, proof.MFA)
 	s.sessions.Put(ctx, sessAuthAt, s.now().Unix())
+	s.sessions.Remove(ctx, sessEntered) // a new sign-in records its entries afresh
 }
 
 // renewSignedIn gives a signed-in session a fresh token after it proves something more

@@ -212,14 +212,19 @@ type TwoFactorStatus struct {
 
 const requiredByLimit = 20
 
-// TwoFactorStatus returns the user's two-factor status.
+// TwoFactorStatus returns the user's two-factor status. The accounts requiring it are
+// read from the user's memberships and owned organisations (by their user indexes).
 func (q Q) TwoFactorStatus(ctx context.Context, userID int64) (TwoFactorStatus, error) {
 	var s TwoFactorStatus
-	err := q.db.QueryRow(ctx, `WITH strict AS (SELECT e.account_name FROM (`+entriesSQL+`) e
-			JOIN accounts a ON a.id = e.account_id WHERE a.mfa_required)
+	err := q.db.QueryRow(ctx, `WITH strict AS (
+			SELECT a.name AS account_name FROM memberships m JOIN accounts a ON a.id = m.account_id
+			WHERE m.user_id = $1 AND m.status = 'active' AND a.status = 'active' AND a.mfa_required
+			UNION
+			SELECT a.name FROM organisation_owners oo JOIN accounts a ON a.organisation_id = oo.organisation_id
+			WHERE oo.user_id = $1 AND a.status = 'active' AND a.mfa_required)
 		SELECT u.totp_enrolled_at, (SELECT count(*) FROM recovery_codes rc WHERE rc.user_id = u.id AND rc.used_at IS NULL),
-			ARRAY(SELECT account_name FROM strict ORDER BY lower(account_name) LIMIT $3), (SELECT count(*) FROM strict)
-		FROM users u WHERE u.id = $1`, userID, "", requiredByLimit).Scan(&s.EnrolledAt, &s.RecoveryLeft, &s.RequiredBy, &s.RequiredCount)
+			ARRAY(SELECT account_name FROM strict ORDER BY lower(account_name) LIMIT $2), (SELECT count(*) FROM strict)
+		FROM users u WHERE u.id = $1`, userID, requiredByLimit).Scan(&s.EnrolledAt, &s.RecoveryLeft, &s.RequiredBy, &s.RequiredCount)
 	return s, mapErr(err)
 }
 
@@ -231,16 +236,39 @@ type CandidateRow struct {
 	Enforce     bool
 }
 
-// SignInCandidates lists every account the user can enter with its security settings:
-// what the login policy chooses among when the favourite cannot be entered.
+// SignInCandidates lists the accounts the login policy chooses among when the user's
+// favourite cannot be entered (LandingEntries: a few, whatever the number of accounts),
+// each with its security settings.
 func (q Q) SignInCandidates(ctx context.Context, userID int64) ([]CandidateRow, error) {
-	rows, _ := q.db.Query(ctx, `SELECT e.*, a.login_method, a.mfa_required, a.enforce_on_entry
-		FROM (`+entriesSQL+`) e JOIN accounts a ON a.id = e.account_id`, userID, "")
-	return collect(rows, func(r pgx.CollectableRow) (CandidateRow, error) {
-		var c CandidateRow
-		e := &c.Entry
-		err := r.Scan(&e.AccountID, &e.AccountSlug, &e.AccountName, &e.OrganisationID, &e.OrganisationSlug,
-			&e.OrganisationName, &e.RoleID, &e.RoleName, &e.ViaOrganisation, &e.JoinedAt, &c.LoginMethod, &c.MFARequired, &c.Enforce)
-		return c, err
+	entries, err := q.LandingEntries(ctx, userID, 0)
+	if err != nil || len(entries) == 0 {
+		return nil, err
+	}
+	ids := make([]int64, len(entries))
+	for i, e := range entries {
+		ids[i] = e.AccountID
+	}
+	rows, _ := q.db.Query(ctx, `SELECT id, login_method, mfa_required, enforce_on_entry FROM accounts WHERE id = ANY($1)`, ids)
+	type settings struct {
+		id           int64
+		method       string
+		mfa, enforce bool
+	}
+	all, err := collect(rows, func(r pgx.CollectableRow) (settings, error) {
+		var x settings
+		return x, r.Scan(&x.id, &x.method, &x.mfa, &x.enforce)
 	})
+	if err != nil {
+		return nil, err
+	}
+	by := map[int64]settings{}
+	for _, x := range all {
+		by[x.id] = x
+	}
+	out := make([]CandidateRow, 0, len(entries))
+	for _, e := range entries {
+		x := by[e.AccountID]
+		out = append(out, CandidateRow{Entry: e, LoginMethod: x.method, MFARequired: x.mfa, Enforce: x.enforce})
+	}
+	return out, nil
 }

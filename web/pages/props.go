@@ -24,14 +24,20 @@ type AccountHomeProps struct {
 type AccountsProps struct {
 	Shell    web.Shell
 	Switcher web.SwitcherProps
+	// First links to the first page from a later one ("" on the first).
+	First string
 }
 
 // ProfileProps is the user's own profile.
 type ProfileProps struct {
-	Shell   web.Shell
-	Entries []domain.Entry
-	More    bool
-	Total   int
+	Shell web.Shell
+	// Accounts is one page of the accounts the user may enter; Query the search typed
+	// and Next the link to the next page ("" when none).
+	Accounts domain.EntryPage
+	Query    string
+	Next     string
+	// First links to the first page from a later one ("" on the first).
+	First string
 	// LandsIn names the account sign-in lands in when that is not the favourite.
 	LandsIn string
 	// Sessions are where the user is signed in, newest first.
