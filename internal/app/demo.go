@@ -85,7 +85,7 @@ func (a *App) LoadDemo(ctx context.Context) error {
 					Plan: "team", SeatLimit: 25, OwnerUserID: users[d.owner].ID})
 				if err == nil && d.strict {
 					acc.MFARequired, acc.EnforceOnEntry = true, true
-					err = tx.SetAccountSecurity(ctx, acc.ID, acc.LoginMethod, true, true)
+					err = tx.SetAccountSecurity(ctx, acc.ID, acc.LoginMethod, acc.SSOConnectionID, true, true)
 				}
 			}
 			if err != nil {

@@ -232,7 +232,7 @@ func TestProfileTwoFactor(t *testing.T) {
 		t.Fatalf("a new recovery code: %d", res.StatusCode)
 	}
 	// No account requires it any more: it can be turned off.
-	if err := e.Store.SetAccountSecurity(context.Background(), w.Strict.ID, "password", false, false); err != nil {
+	if err := e.Store.SetAccountSecurity(context.Background(), w.Strict.ID, "password", 0, false, false); err != nil {
 		t.Fatal(err)
 	}
 	if res, _ := c.post("/profile/two-factor/disable", url.Values{}); res.StatusCode != http.StatusSeeOther {

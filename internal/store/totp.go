@@ -226,21 +226,22 @@ func (q Q) TwoFactorStatus(ctx context.Context, userID int64) (TwoFactorStatus, 
 // CandidateRow is an account a user can enter, with its security settings.
 type CandidateRow struct {
 	Entry       domain.Entry
-	LoginMethod string
-	MFARequired bool
-	Enforce     bool
+	LoginMethod     string
+	SSOConnectionID int64
+	MFARequired     bool
+	Enforce         bool
 }
 
 // SignInCandidates lists every account the user can enter with its security settings:
 // what the login policy chooses among when the favourite cannot be entered.
 func (q Q) SignInCandidates(ctx context.Context, userID int64) ([]CandidateRow, error) {
-	rows, _ := q.db.Query(ctx, `SELECT e.*, a.login_method, a.mfa_required, a.enforce_on_entry
+	rows, _ := q.db.Query(ctx, `SELECT e.*, a.login_method, coalesce(a.sso_connection_id, 0), a.mfa_required, a.enforce_on_entry
 		FROM (`+entriesSQL+`) e JOIN accounts a ON a.id = e.account_id`, userID, "")
 	return collect(rows, func(r pgx.CollectableRow) (CandidateRow, error) {
 		var c CandidateRow
 		e := &c.Entry
 		err := r.Scan(&e.AccountID, &e.AccountSlug, &e.AccountName, &e.OrganisationID, &e.OrganisationSlug,
-			&e.OrganisationName, &e.RoleID, &e.RoleName, &e.ViaOrganisation, &e.JoinedAt, &c.LoginMethod, &c.MFARequired, &c.Enforce)
+			&e.OrganisationName, &e.RoleID, &e.RoleName, &e.ViaOrganisation, &e.JoinedAt, &c.LoginMethod, &c.SSOConnectionID, &c.MFARequired, &c.Enforce)
 		return c, err
 	})
 }
