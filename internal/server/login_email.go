@@ -51,8 +51,15 @@ func (s *Server) loginEmailStep(w http.ResponseWriter, r *http.Request) {
 	}
 	email := app.NormaliseEmail(raw)
 	if len(steps) > 0 && steps[0].Kind == policy.StepSSO {
-		s.render(w, r, http.StatusOK, pages.Login(pages.LoginProps{Step: "email", Email: email,
-			Error: domain.ErrorMessage(app.ErrSSOOnly)}))
+		// Sent to the identity provider: the sign-in is pending until it answers.
+		st, err := s.app.SignInStateFor(r.Context(), raw)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		next := loginNext(r)
+		s.clearLoginNext(w)
+		s.continueSignIn(w, r, st, policy.Proof{}, next, false)
 		return
 	}
 	s.setLoginEmail(w, email)

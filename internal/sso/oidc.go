@@ -175,3 +175,10 @@ func (o *OIDC) VerifyIDToken(ctx context.Context, raw, nonce string) (Claims, er
 	}
 	return Claims{Subject: t.Subject, Email: strings.TrimSpace(c.Email), EmailVerified: verified, Name: strings.TrimSpace(c.Name)}, nil
 }
+
+// Client is the HTTP client that reaches identity providers (discovery, keys, the
+// token endpoint, SAML metadata).
+type Client = http.Client
+
+// NewClient returns a client with a time limit on each request.
+func NewClient() *Client { return &http.Client{Timeout: 10 * time.Second} }

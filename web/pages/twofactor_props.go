@@ -83,8 +83,11 @@ type SecurityProps struct {
 	Shell   web.Shell
 	Account domain.Account
 	// The form's values (as submitted when re-shown) and errors by field.
-	LoginMethod    string
-	MFARequired    bool
-	EnforceOnEntry bool
-	Errors         map[string]string
+	LoginMethod     string
+	SSOConnectionID int64
+	MFARequired     bool
+	EnforceOnEntry  bool
+	Errors          map[string]string
+	// Connections are the organisation's SSO connections to choose from.
+	Connections []domain.SSOConnection
 }
