@@ -21,8 +21,8 @@ type SecurityInput struct {
 	// SSOConnectionID is the organisation's connection the account signs in through
 	// (0: none).
 	SSOConnectionID int64
-	MFARequired    bool
-	EnforceOnEntry bool
+	MFARequired     bool
+	EnforceOnEntry  bool
 }
 
 // ErrEnrolFirst refuses to require two-factor authentication from someone who has not

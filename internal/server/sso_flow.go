@@ -208,14 +208,18 @@ func (s *Server) ssoSteppedUp(w http.ResponseWriter, r *http.Request, f app.SSOF
 			AccountSlug: f.AccountSlug, Next: f.Next, HasPassword: true, Until: s.now().Add(pendingLife)})
 		return
 	}
-	s.provedThrough(w, r, f.Purpose, id, f.Next)
+	s.provedThrough(w, r, u, f.Purpose, id, f.Next)
 }
 
 // provedThrough remembers, for the signed-in session, that its user signed in
 // through connection id just now (a fresh token), then sends the browser on.
-func (s *Server) provedThrough(w http.ResponseWriter, r *http.Request, purpose string, id int64, next string) {
+func (s *Server) provedThrough(w http.ResponseWriter, r *http.Request, u domain.User, purpose string, id int64, next string) {
 	ctx := r.Context()
-	if err := s.renewSignedIn(r.WithContext(ctx)); err != nil {
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.app.RenewSession(ctx, u, s.sessions.Token(ctx), sessionStart(r, s.sessions.Deadline(ctx))); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -66,7 +66,12 @@ func (s *Server) ssoLink(w http.ResponseWriter, r *http.Request) {
 		}
 		s.continueSignIn(w, r, p.State, policy.Proof{Method: policy.MethodSSO, ConnectionID: id, At: s.now()}, p.Next, false)
 	default:
-		s.provedThrough(w, r, l.Purpose, id, l.Next)
+		u, ok := s.optionalUser(r)
+		if !ok {
+			s.toLogin(w, r)
+			return
+		}
+		s.provedThrough(w, r, u, l.Purpose, id, l.Next)
 	}
 }
 
@@ -87,7 +92,7 @@ func (s *Server) ssoLinkEmail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, pages.Message(pages.MessageProps{Title: "Check your email",
-		Body: "We sent a link to " + u.Email + ". Open it to link your " + l.Connection + " sign-in, then sign in again. It works for 30 minutes.",
+		Body:     "We sent a link to " + u.Email + ". Open it to link your " + l.Connection + " sign-in, then sign in again. It works for 30 minutes.",
 		LinkHref: "/login", LinkText: "Back to sign-in"}))
 }
 

@@ -225,7 +225,7 @@ func (q Q) TwoFactorStatus(ctx context.Context, userID int64) (TwoFactorStatus, 
 
 // CandidateRow is an account a user can enter, with its security settings.
 type CandidateRow struct {
-	Entry       domain.Entry
+	Entry           domain.Entry
 	LoginMethod     string
 	SSOConnectionID int64
 	MFARequired     bool
