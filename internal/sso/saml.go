@@ -226,7 +226,8 @@ func (s *SAML) Verify(samlResponse, requestID string, consume Consume) (Claims, 
 // samlReason says in a few words what a refused answer lacked.
 func samlReason(err error) string {
 	switch {
-	case errors.Is(err, saml.ErrInvalidSignature), errors.Is(err, saml.ErrUntrustedCertificate):
+	case errors.Is(err, saml.ErrInvalidSignature), errors.Is(err, saml.ErrUntrustedCertificate),
+		strings.Contains(err.Error(), "signature element not present"): // crewjam leaves this one unclassified
 		return "it is not signed by the identity provider's key"
 	case errors.Is(err, saml.ErrAudienceMismatch):
 		return "it is meant for another service provider (audience)"
