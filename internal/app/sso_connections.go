@@ -121,15 +121,18 @@ func cleanConnection(in ConnectionInput, creating bool) (ConnectionInput, error)
 		if in.ClientID, err = short("client_id", in.ClientID, "client id", 500, true); err != nil {
 			return in, err
 		}
-		if in.ClientSecret, err = short("client_secret", in.ClientSecret, "client secret", 1000, false); err != nil {
-			return in, err
+		if !clientIDChars(in.ClientID) {
+			return in, domain.FieldError("client_id", "A client id is letters, digits and . _ ~ : @ / + = - only.")
+		}
+		if len(in.ClientSecret) > 1000 || strings.ContainsFunc(in.ClientSecret, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+			return in, domain.FieldError("client_secret", "A client secret is at most 1000 printable ASCII characters.")
 		}
 		scopes := strings.Fields(in.Scopes)
 		if len(scopes) == 0 {
 			scopes = []string{"email", "profile"}
 		}
 		for _, s := range scopes {
-			if len(s) > 100 || strings.ContainsAny(s, "\"\\") || !utf8.ValidString(s) {
+			if len(s) > 100 || !clientIDChars(s) {
 				return in, domain.FieldError("scopes", "Scopes are words separated by spaces, such as: email profile.")
 			}
 		}
@@ -285,4 +288,17 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// clientIDChars reports whether s holds only the characters client ids and scopes
+// are made of.
+func clientIDChars(s string) bool {
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("._~:@/+=-", r):
+		default:
+			return false
+		}
+	}
+	return s != ""
 }

@@ -75,6 +75,10 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := s.takeFlow(r)
+	if f.ConnectionID == 0 {
+		s.noFlow(w, r)
+		return
+	}
 	q := r.URL.Query()
 	claims, err := s.app.FinishOIDC(r.Context(), f, id, q.Get("state"), q.Get("code"), q.Get("error"))
 	s.ssoReturned(w, r, f, id, claims, err)
@@ -90,7 +94,13 @@ func (s *Server) samlACS(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, domain.Errorf(domain.ENOTFOUND, "Page not found."))
 		return
 	}
-	if err := s.app.SAMLAnswer(r.Context(), id, r.PostFormValue("SAMLResponse")); err != nil {
+	answer := r.PostFormValue("SAMLResponse")
+	if answer == "" {
+		s.render(w, r, http.StatusUnprocessableEntity, pages.Message(pages.MessageProps{Title: "Single sign-on did not complete",
+			Body: "The identity provider's answer is missing.", LinkHref: "/login", LinkText: "Back to sign-in"}))
+		return
+	}
+	if err := s.app.SAMLAnswer(r.Context(), id, answer); err != nil {
 		s.ssoRefused(w, r, err)
 		return
 	}
@@ -105,6 +115,10 @@ func (s *Server) samlContinue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := s.takeFlow(r)
+	if f.ConnectionID == 0 {
+		s.noFlow(w, r)
+		return
+	}
 	claims, err := s.app.SAMLResult(r.Context(), f, id)
 	s.ssoReturned(w, r, f, id, claims, err)
 }
@@ -118,6 +132,16 @@ func (s *Server) samlMetadata(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/samlmetadata+xml")
 	_, _ = w.Write(b)
+}
+
+// noFlow answers a provider's return to a browser that started no round trip (or
+// already finished it): back to where it can start one. It writes nothing.
+func (s *Server) noFlow(w http.ResponseWriter, r *http.Request) {
+	if _, signedIn := s.optionalUser(r); signedIn {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
 // ssoRefused shows why single sign-on did not complete, on a page of its own.

@@ -7,11 +7,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"atrium/internal/auth"
 	"atrium/internal/devidp"
 	"atrium/internal/domain"
 	"atrium/internal/pgtest"
+	"atrium/internal/sso"
 )
 
 // ssoIdP is a real OpenID provider (zitadel's op, through devidp) on loopback, with
@@ -111,4 +113,40 @@ func (c *client) ssoLogin(email, subject string) (*http.Response, string) {
 
 func person(subject, email string) devidp.Identity {
 	return devidp.Identity{Subject: subject, Email: email, EmailVerified: true, Name: "Person " + subject}
+}
+
+// testIdPMetadata is identity provider metadata for a connection that is never
+// answered (its provider does not exist).
+const testIdPMetadata = `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.invalid/metadata">
+<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.invalid/sso"/>
+</IDPSSODescriptor></EntityDescriptor>`
+
+// samlConnectionWithMetadata stores a SAML connection of org with the identity
+// provider metadata md pasted in, and a key pair sealed as the app seals it.
+func (e *env) samlConnectionWithMetadata(org domain.Organisation, name, md string) domain.SSOConnection {
+	e.t.Helper()
+	sealer, _ := auth.NewSealer(pgtest.SecretKey)
+	keyDER, certDER, err := sso.NewSPKeyPair("Atrium " + name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c, err := e.Store.CreateSSOConnection(context.Background(), domain.SSOConnection{OrganisationID: org.ID, Name: name,
+		Protocol: domain.ProtocolSAML, IdPMetadataXML: md,
+		SPKey: sealer.Seal(keyDER, "sso-sp-key:"+strconv.FormatInt(org.ID, 10)), SPCertificate: certDER})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// ssoLinkToken issues an emailed-link token that links a new identity at c to u.
+func (e *env) ssoLinkToken(c domain.SSOConnection, u domain.User) string {
+	e.t.Helper()
+	tok, hash := auth.NewToken()
+	if err := e.Store.IssueSSOLinkToken(context.Background(), hash, domain.SSOIdentity{ConnectionID: c.ID,
+		Subject: pgtest.Unique("subject"), UserID: u.ID, Email: u.Email}, time.Now().Add(time.Hour)); err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
 }

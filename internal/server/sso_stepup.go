@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"atrium/internal/app"
+	"atrium/internal/domain"
 	"atrium/internal/policy"
 	"atrium/web/pages"
 )
@@ -48,7 +49,11 @@ func stepUpSSOPath(slug, next string) string {
 // otherwise).
 func (s *Server) reauthSSO(w http.ResponseWriter, r *http.Request) {
 	id, err := s.app.ReauthConnection(r.Context(), currentUser(r).ID, s.sessions.GetInt64(r.Context(), sessAuthConn))
-	if err != nil {
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		s.sessions.Put(r.Context(), "flash", domain.ErrorMessage(err))
+		http.Redirect(w, r, "/profile", http.StatusSeeOther)
+		return
+	} else if err != nil {
 		s.fail(w, r, err)
 		return
 	}
