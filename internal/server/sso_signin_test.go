@@ -391,3 +391,68 @@ func TestSSO_ACSAloneBypassesCrossOriginCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestSSOReauth_FreshRoundTripForSSOOnlyUser(t *testing.T) {
+	e, w, _, c := ssoSetup(t)
+	clk := e.useClock()
+	e.exec(`UPDATE users SET password_hash = NULL WHERE id = $1`, w.Agency.ID)
+	e.linkIdentity(c, "s-agency", w.Agency)
+	cl := e.client()
+	if res, _ := cl.ssoLogin(w.Agency.Email, "s-agency"); res.Header.Get("Location") != "/" {
+		t.Fatalf("sign-in: %q", res.Header.Get("Location"))
+	}
+	clk.add(20 * time.Minute)
+	newEmail := pgtest.Unique("new") + "@a.test"
+	if res, body := cl.post("/profile/email", url.Values{"new_email": {newEmail}}); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "/profile/reauth/sso") {
+		t.Fatalf("email change 20 minutes after signing in: %d, want 422 offering SSO\n%s", res.StatusCode, excerpt(body))
+	}
+	back := cl.atProvider(cl.toProvider("/profile/reauth/sso?next=/profile"), "s-agency")
+	if res, _ := cl.get(back); res.Header.Get("Location") != "/profile" {
+		t.Fatalf("after the provider: %q", res.Header.Get("Location"))
+	}
+	if res, body := cl.post("/profile/email", url.Values{"new_email": {newEmail}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("email change after re-authenticating: %d\n%s", res.StatusCode, excerpt(body))
+	}
+	// Another person's identity at the provider does not re-authenticate this user.
+	clk.add(20 * time.Minute)
+	back = cl.atProvider(cl.toProvider("/profile/reauth/sso?next=/profile"), "s-viewer")
+	if res, _ := cl.get(back); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("someone else's identity: %d, want 403", res.StatusCode)
+	}
+}
+
+func TestSSOInvitation_NewUserAcceptsThroughProvider(t *testing.T) {
+	e, w, p, c := ssoSetup(t)
+	email := pgtest.Unique("invitee") + "@new.test"
+	p.AddIdentity(person("s-invitee", email))
+	e.favourite(w.OwnerA, w.AccA2) // signs in with a password
+	owner := e.client()
+	owner.login(w.OwnerA.Email, pgtest.Password)
+	if res, body := owner.post("/a/"+w.AccA1.Slug+"/invitations", url.Values{"first_name": {"Ina"}, "last_name": {"Vitee"},
+		"email": {email}, "role": {strconv.FormatInt(domain.EditorRoleID, 10)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invite: %d\n%s", res.StatusCode, excerpt(body))
+	}
+	var text string
+	if err := e.Store.Pool.QueryRow(context.Background(), `SELECT text_body FROM mail_outbox WHERE to_address = $1`, email).Scan(&text); err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(text, e.URL+"/invitations/")
+	link := strings.TrimPrefix(strings.Fields(text[i:])[0], e.URL)
+	cl := e.client()
+	if _, body := cl.get(link); !strings.Contains(body, "Accept by signing in with single sign-on") || strings.Contains(body, `name="password"`) {
+		t.Fatalf("invitation page of an SSO-only account:\n%s", excerpt(body))
+	}
+	res, _ := cl.post(link+"/sso", url.Values{})
+	back := cl.atProvider(res.Header.Get("Location"), "s-invitee")
+	res, body := cl.get(back)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/a/"+w.AccA1.Slug+"/" {
+		t.Fatalf("after the provider: %d to %q\n%s", res.StatusCode, res.Header.Get("Location"), excerpt(body))
+	}
+	if res, _ := cl.get("/a/" + w.AccA1.Slug + "/"); res.StatusCode != http.StatusOK {
+		t.Fatalf("the account: %d", res.StatusCode)
+	}
+	if n := e.count(`SELECT count(*) FROM sso_identities si JOIN users u ON u.id = si.user_id WHERE si.connection_id = $1 AND u.email = $2 AND u.password_hash IS NULL`, c.ID, email); n != 1 {
+		t.Fatalf("new user linked without a password: %d", n)
+	}
+}
