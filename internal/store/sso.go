@@ -109,12 +109,15 @@ func (q Q) LinkSSOIdentity(ctx context.Context, i domain.SSOIdentity) error {
 }
 
 // SSOSignInAllowed reports whether the connection may sign the user in: they hold an
-// active membership of an account of the connection's organisation that uses it, or
-// a pending, unexpired invitation to one for email.
+// active membership of an account of the connection's organisation that uses it, own
+// that organisation (owners enter every account of it), or have a pending, unexpired
+// invitation to such an account for email.
 func (q Q) SSOSignInAllowed(ctx context.Context, connectionID, userID int64, email string) (bool, error) {
 	var ok bool
 	err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts a JOIN memberships m ON m.account_id = a.id
 			WHERE a.sso_connection_id = $1 AND a.status = 'active' AND m.user_id = $2 AND m.status = 'active')
+		OR EXISTS (SELECT 1 FROM sso_connections c JOIN organisation_owners oo ON oo.organisation_id = c.organisation_id
+			WHERE c.id = $1 AND oo.user_id = $2)
 		OR EXISTS (SELECT 1 FROM accounts a JOIN invitations i ON i.account_id = a.id
 			WHERE a.sso_connection_id = $1 AND a.status = 'active' AND i.email = $3 AND i.status = 'pending' AND i.expires_at > now())`,
 		connectionID, userID, email).Scan(&ok)
