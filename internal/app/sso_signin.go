@@ -57,21 +57,18 @@ type SSOOutcome struct {
 // (ErrSSOOtherUser), u not a member of an account that uses the connection nor invited
 // to one (ErrSSONotMember), or an email that is not u's, or not verified (errSSOEmail).
 func (a *App) ResolveSSO(ctx context.Context, u domain.User, id int64, claims sso.Claims) (SSOOutcome, error) {
-	c, err := a.store.SSOConnectionByID(ctx, id)
+	name, linked, err := a.store.SSOIdentityFor(ctx, id, claims.Subject, u.ID)
 	if err != nil {
 		return SSOOutcome{}, err
 	}
-	out := SSOOutcome{ConnectionName: c.Name, Identity: domain.SSOIdentity{ConnectionID: id, Subject: claims.Subject, UserID: u.ID,
+	out := SSOOutcome{ConnectionName: name, Identity: domain.SSOIdentity{ConnectionID: id, Subject: claims.Subject, UserID: u.ID,
 		Email: NormaliseEmail(claims.Email)}}
-	ident, err := a.store.SSOIdentity(ctx, id, claims.Subject)
 	switch {
-	case err == nil && ident.UserID == u.ID:
+	case linked == u.ID && u.ID != 0:
 		out.Linked = true
-		return out, a.store.UseSSOIdentity(ctx, id, claims.Subject)
-	case err == nil:
+		return out, nil
+	case linked != 0:
 		return out, ErrSSOOtherUser
-	case !store.IsNotFound(err):
-		return out, err
 	}
 	ok, err := a.store.SSOSignInAllowed(ctx, id, u.ID, NormaliseEmail(u.Email))
 	if err != nil {

@@ -185,8 +185,7 @@ func samlSetup(t *testing.T) (*env, world, samlIdP, domain.SSOConnection) {
 // samlStart takes the email step and returns the provider's authorisation URL.
 func (c *client) samlStart(email string) string {
 	c.t.Helper()
-	c.post("/login", url.Values{"email": {email}})
-	return c.toProvider("/login/sso")
+	return c.emailToProvider(email)
 }
 
 func TestSAMLSignIn_RoundTripLandsOnFavourite(t *testing.T) {

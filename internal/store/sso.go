@@ -93,6 +93,20 @@ func (q Q) SSOIdentity(ctx context.Context, connectionID int64, subject string) 
 	return i, mapErr(err)
 }
 
+// SSOIdentityFor reads, in one statement, the connection's name and the user the
+// identity with subject is linked to (0: none), stamping its last use when that is
+// userID. ENOTFOUND for an unknown connection.
+func (q Q) SSOIdentityFor(ctx context.Context, connectionID int64, subject string, userID int64) (string, int64, error) {
+	var name string
+	var linked int64
+	err := q.db.QueryRow(ctx, `WITH used AS (UPDATE sso_identities SET last_used_at = now()
+			WHERE connection_id = $1 AND subject = $2 AND user_id = $3)
+		SELECT c.name, coalesce(i.user_id, 0) FROM sso_connections c
+		LEFT JOIN sso_identities i ON i.connection_id = c.id AND i.subject = $2
+		WHERE c.id = $1`, connectionID, subject, userID).Scan(&name, &linked)
+	return name, linked, mapErr(err)
+}
+
 // UseSSOIdentity stamps the identity's last use.
 func (q Q) UseSSOIdentity(ctx context.Context, connectionID int64, subject string) error {
 	_, err := q.db.Exec(ctx, `UPDATE sso_identities SET last_used_at = now() WHERE connection_id = $1 AND subject = $2`,
