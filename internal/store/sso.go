@@ -52,9 +52,15 @@ func (q Q) UpdateSSOConnection(ctx context.Context, orgID int64, c domain.SSOCon
 // SSOConnection returns the organisation's connection id, or ENOTFOUND (also for a
 // connection of another organisation).
 func (q Q) SSOConnection(ctx context.Context, orgID, id int64) (domain.SSOConnection, error) {
-	return scanSSO(q.db.QueryRow(ctx, `SELECT `+ssoColumns+` FROM sso_connections c WHERE c.organisation_id = $1 AND c.id = $2`,
-		orgID, id))
+	var names []string
+	c, err := scanSSO(q.db.QueryRow(ctx, `SELECT `+ssoColumns+`, `+ssoAccountsSQL+`
+		FROM sso_connections c WHERE c.organisation_id = $1 AND c.id = $2`, orgID, id), &names)
+	c.Accounts = names
+	return c, err
 }
+
+// ssoAccountsSQL lists the names of the accounts that use connection c.
+const ssoAccountsSQL = `ARRAY(SELECT a.name FROM accounts a WHERE a.organisation_id = c.organisation_id AND a.sso_connection_id = c.id ORDER BY a.name)`
 
 // SSOConnectionByID returns a connection by its id alone, for its own public endpoints
 // (callback, ACS, metadata), which carry nothing but the id; ENOTFOUND when none.
@@ -65,8 +71,7 @@ func (q Q) SSOConnectionByID(ctx context.Context, id int64) (domain.SSOConnectio
 // SSOConnectionsOf lists an organisation's connections by name, each with the names of
 // the accounts that use it.
 func (q Q) SSOConnectionsOf(ctx context.Context, orgID int64) ([]domain.SSOConnection, error) {
-	rows, _ := q.db.Query(ctx, `SELECT `+ssoColumns+`,
-		ARRAY(SELECT a.name FROM accounts a WHERE a.organisation_id = c.organisation_id AND a.sso_connection_id = c.id ORDER BY a.name)
+	rows, _ := q.db.Query(ctx, `SELECT `+ssoColumns+`, `+ssoAccountsSQL+`
 		FROM sso_connections c WHERE c.organisation_id = $1 ORDER BY c.name, c.id`, orgID)
 	return collect(rows, func(r pgx.CollectableRow) (domain.SSOConnection, error) {
 		var names []string
