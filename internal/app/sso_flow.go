@@ -373,3 +373,8 @@ var placeholderIdP = []byte(`<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.
 
 // SSOClaims are what an identity provider asserted, verified.
 type SSOClaims = sso.Claims
+
+// DeleteStaleSSO forgets SAML requests and accepted assertions past their expiry (the
+// replay cache needs an assertion only until it would be refused as expired anyway)
+// and emailed link confirmations a day past theirs; the server runs it periodically.
+func (a *App) DeleteStaleSSO(ctx context.Context) error { return a.store.DeleteStaleSSO(ctx) }
