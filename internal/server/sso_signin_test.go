@@ -402,9 +402,15 @@ func TestSSOReauth_FreshRoundTripForSSOOnlyUser(t *testing.T) {
 		!strings.Contains(body, "/profile/reauth/sso") {
 		t.Fatalf("email change 20 minutes after signing in: %d, want 422 offering SSO\n%s", res.StatusCode, excerpt(body))
 	}
+	if _, body := cl.get("/profile/two-factor"); !strings.Contains(body, "Confirm it") || !strings.Contains(body, "/profile/reauth/sso") {
+		t.Fatalf("two-factor page 20 minutes after signing in offers no SSO confirmation:\n%s", excerpt(body))
+	}
 	back := cl.atProvider(cl.toProvider("/profile/reauth/sso?next=/profile"), "s-agency")
 	if res, _ := cl.get(back); res.Header.Get("Location") != "/profile" {
 		t.Fatalf("after the provider: %q", res.Header.Get("Location"))
+	}
+	if _, body := cl.get("/profile/two-factor"); strings.Contains(body, "Confirm it") {
+		t.Fatal("two-factor page still asks to confirm after re-authenticating through the provider")
 	}
 	if res, body := cl.post("/profile/email", url.Values{"new_email": {newEmail}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("email change after re-authenticating: %d\n%s", res.StatusCode, excerpt(body))

@@ -76,6 +76,9 @@ type TwoFactorProps struct {
 	Recent        bool
 	Next          string
 	PasswordError string
+	// SSOReauth offers confirming through the identity provider instead (the session
+	// signed in through single sign-on).
+	SSOReauth bool
 }
 
 // SecurityProps is an account's security settings page.
