@@ -457,3 +457,14 @@ func TestSSOInvitation_NewUserAcceptsThroughProvider(t *testing.T) {
 		t.Fatalf("new user linked without a password: %d", n)
 	}
 }
+
+func TestDevIdP_OnlyInDevelopment(t *testing.T) {
+	const discovery = "/dev/idp/.well-known/openid-configuration"
+	if res, _ := newEnv(t).client().get(discovery); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("development identity provider without ATRIUM_DEV: %d, want 404", res.StatusCode)
+	}
+	dev := newEnvWith(t, envOptions{dev: true})
+	if res, body := dev.client().get(discovery); res.StatusCode != http.StatusOK || !strings.Contains(body, `"issuer":"`+dev.URL+`/dev/idp"`) {
+		t.Fatalf("development identity provider with ATRIUM_DEV: %d\n%s", res.StatusCode, excerpt(body))
+	}
+}
