@@ -218,6 +218,9 @@ func cleanSessions(ctx context.Context, a *app.App, log *slog.Logger) {
 			if _, err := a.SweepInvitations(ctx); err != nil && ctx.Err() == nil {
 				log.Error("invitation expiry", "err", err)
 			}
+			if err := a.DeleteStaleSSO(ctx); err != nil && ctx.Err() == nil {
+				log.Error("single sign-on cleanup", "err", err)
+			}
 		}
 	}
 }

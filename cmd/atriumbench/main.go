@@ -59,6 +59,11 @@ type options struct {
 	totp         bool
 	totpUsers    int
 	totpDuration time.Duration
+	// load (e): SSO sign-in through a provider in the bench process.
+	sso         bool
+	ssoUsers    int
+	ssoClients  int
+	ssoDuration time.Duration
 	// secretKey is the ATRIUM_SECRET_KEY (hex) the bench gives its servers, made anew
 	// each run, so it can seal the TOTP secrets of the users it seeds.
 	secretKey string
@@ -98,6 +103,10 @@ func main() {
 	flag.BoolVar(&o.totp, "totp", true, "run load (d): password + TOTP sign-in, each sign-in as a user of its own (enrolled with a known secret)")
 	flag.IntVar(&o.totpUsers, "totp-users", 2000, "load (d): users enrolled in TOTP, each signing in once (a code works once per time step)")
 	flag.DurationVar(&o.totpDuration, "totp-duration", 15*time.Second, "how long load (d) lasts at most (it also ends when every TOTP user has signed in)")
+	flag.BoolVar(&o.sso, "sso", true, "run load (e): sign-in through an OpenID provider that runs in the bench (its work is not the server's)")
+	flag.IntVar(&o.ssoUsers, "sso-users", 200, "load (e): users with a linked identity at the provider")
+	flag.IntVar(&o.ssoClients, "sso-clients", 8, "load (e): concurrent clients")
+	flag.DurationVar(&o.ssoDuration, "sso-duration", 10*time.Second, "how long load (e) lasts")
 	flag.BoolVar(&o.people, "people", true, "run the people-at-scale phase (large organisation and account: members and Users pages)")
 	flag.IntVar(&o.peopleUsers, "people-users", 100000, "people phase: bulk users listed in the northwind organisation")
 	flag.IntVar(&o.peopleMembers, "people-members", 10000, "people phase: active members of northwind-retail (at most a tenth of -people-users)")

@@ -20,20 +20,22 @@ const (
 const contendedCores = 0.25
 
 type reportInput struct {
-	hash     hashResult    // both raw runs pooled
-	hashRuns [2]hashResult // before and after the sign-in run
-	signIn   loadResult
-	totp     *loadResult    // load (d); nil when it did not run
-	xcrypto  *xcryptoResult // nil when the comparison did not run
-	home     loadResult
-	guesses  *guessResult  // nil when the phase did not run
-	people   *peopleResult // nil when the phase did not run
-	mail     *mailResult   // nil when the phase did not run
-	agency   *agencyResult // nil when the phase did not run
-	idleRSS  int64
-	clients  int
-	cpus     int
-	elapsed  time.Duration
+	hash       hashResult    // both raw runs pooled
+	hashRuns   [2]hashResult // before and after the sign-in run
+	signIn     loadResult
+	totp       *loadResult // load (d); nil when it did not run
+	sso        *loadResult // load (e); nil when it did not run
+	ssoClients int
+	xcrypto    *xcryptoResult // nil when the comparison did not run
+	home       loadResult
+	guesses    *guessResult  // nil when the phase did not run
+	people     *peopleResult // nil when the phase did not run
+	mail       *mailResult   // nil when the phase did not run
+	agency     *agencyResult // nil when the phase did not run
+	idleRSS    int64
+	clients    int
+	cpus       int
+	elapsed    time.Duration
 }
 
 func verdict(ok bool) string {
@@ -77,6 +79,9 @@ func report(w io.Writer, in reportInput) {
 	row("    successes / unexpected answers", fmt.Sprintf("%d / %d", in.signIn.ok, in.signIn.unexpected), "0 unexpected", okIfZero(in.signIn.unexpected))
 	if in.totp != nil {
 		totpRows(row, in)
+	}
+	if in.sso != nil {
+		ssoRows(row, in)
 	}
 	if in.xcrypto != nil {
 		compareRows(row, in)

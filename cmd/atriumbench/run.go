@@ -137,6 +137,31 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}
 
+	var ssoRes *loadResult
+	if o.sso {
+		step(fmt.Sprintf("load (e): SSO sign-in through an OpenID provider in the bench, %d clients, %s", o.ssoClients, o.ssoDuration))
+		idp, stopIdP, err := startBenchIdP(srv.base)
+		if err != nil {
+			return err
+		}
+		ssoUsers, err := seedSSO(ctx, pool, secretKey, idp, o.ssoUsers)
+		if err != nil {
+			stopIdP()
+			return fmt.Errorf("seed SSO users: %w", err)
+		}
+		meter.settle(ctx, o.settle)
+		r, err := ssoLoad(ctx, srv, meter, ssoUsers, o)
+		stopIdP()
+		if err != nil {
+			return err
+		}
+		r.print()
+		ssoRes = &r
+		if err := srv.alive(); err != nil {
+			return err
+		}
+	}
+
 	hrAfter, err := rawHashRate(ctx, o, meter, auth.ImplFork, "after loads (a) and (d)")
 	if err != nil {
 		return err
@@ -202,11 +227,15 @@ func run(ctx context.Context, o options) (err error) {
 		}
 	}
 
-	report(os.Stdout, reportInput{hash: hr, hashRuns: [2]hashResult{hrBefore, hrAfter}, signIn: si, totp: totpRes, xcrypto: xc, home: home,
+	report(os.Stdout, reportInput{hash: hr, hashRuns: [2]hashResult{hrBefore, hrAfter}, signIn: si, totp: totpRes, sso: ssoRes,
+		ssoClients: o.ssoClients, xcrypto: xc, home: home,
 		guesses: guesses, people: people, agency: agency, mail: mailRes, idleRSS: idle.rss, clients: o.signInClients,
 		cpus: runtime.NumCPU(), elapsed: time.Since(started)})
 
 	n := si.unexpected + home.unexpected
+	if ssoRes != nil {
+		n += ssoRes.unexpected
+	}
 	if totpRes != nil {
 		n += totpRes.unexpected
 	}

@@ -76,7 +76,7 @@ func seedTOTP(ctx context.Context, pool *pgxpool.Pool, key []byte, n int) ([]tot
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.SetAccountSecurity(ctx, acc.ID, "password", true, false); err != nil {
+	if err := tx.SetAccountSecurity(ctx, acc.ID, "password", 0, true, false); err != nil {
 		return nil, err
 	}
 	users := make([]totpUser, 0, n)

@@ -40,7 +40,8 @@ func (a *App) Access(ctx context.Context, userID int64, slug string) (Access, er
 	}
 	acc.RoleID, acc.RoleName = roleID, roleName
 	acc.Permissions = permissionsOf(roleID, row.CustomPermissions)
-	return Access{d: acc, loadedAt: a.now(), subject: policy.Subject{HasPassword: row.HasPassword, TOTPEnrolled: row.TOTPEnrolled}}, nil
+	return Access{d: acc, loadedAt: a.now(), subject: policy.Subject{HasPassword: row.HasPassword, TOTPEnrolled: row.TOTPEnrolled,
+		SSOIdentities: row.SSOIdentities}}, nil
 }
 
 // Entries returns one page of the accounts a user may enter (switcher, /accounts and

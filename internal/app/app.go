@@ -10,6 +10,7 @@ import (
 	"atrium/internal/auth"
 	"atrium/internal/domain"
 	"atrium/internal/mail"
+	"atrium/internal/sso"
 	"atrium/internal/store"
 )
 
@@ -27,6 +28,10 @@ type App struct {
 	// sealer seals TOTP secrets at rest; nil until SetSecretKey (two-factor use cases
 	// fail without it).
 	sealer *auth.Sealer
+	// ssoClient reaches identity providers (SetSSOClient); ssoCache keeps what was
+	// discovered of them.
+	ssoClient *sso.Client
+	ssoCache  providers
 }
 
 // New wires the use cases over a store and a password hasher. baseURL prefixes links.

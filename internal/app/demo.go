@@ -25,6 +25,8 @@ var DemoLogins = []DemoLogin{
 	{"viewer@northwind.test", "viewer in Northwind Retail"},
 	{"secure@acme.test", "owns Acme; favourite Acme Vault requires two-factor authentication: the first sign-in sets up an authenticator, later ones ask for its code"},
 	{"writer@acme.test", "editor in Acme Blog (favourite, password only); switching into Acme Vault asks for two-factor authentication (step-up)"},
+	{"sso@initech.test", "no password: favourite Initech Portal signs in only through single sign-on; sign-in goes to the development identity provider (/dev/idp): choose Ivy Initech"},
+	{"owner@initech.test", "owns Initech; Initech Portal is SSO-only: choose Olga Owner at the development identity provider, then confirm the first link with the demo password"},
 }
 
 type demoAccount struct {
@@ -85,7 +87,7 @@ func (a *App) LoadDemo(ctx context.Context) error {
 					Plan: "team", SeatLimit: 25, OwnerUserID: users[d.owner].ID})
 				if err == nil && d.strict {
 					acc.MFARequired, acc.EnforceOnEntry = true, true
-					err = tx.SetAccountSecurity(ctx, acc.ID, acc.LoginMethod, true, true)
+					err = tx.SetAccountSecurity(ctx, acc.ID, acc.LoginMethod, acc.SSOConnectionID, true, true)
 				}
 			}
 			if err != nil {
@@ -120,6 +122,6 @@ func (a *App) LoadDemo(ctx context.Context) error {
 				}
 			}
 		}
-		return nil
+		return a.loadDemoSSO(ctx, tx, hash)
 	})
 }

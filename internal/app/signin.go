@@ -20,7 +20,7 @@ func NormaliseEmail(email string) string { return strings.ToLower(strings.TrimSp
 
 // ErrSSOOnly answers a password for an account that signs in only through single
 // sign-on (the email step has already said so: nothing new is revealed).
-var ErrSSOOnly = domain.Errorf(domain.EFORBIDDEN, "Your organisation signs you in through single sign-on, which is not set up on this server yet.")
+var ErrSSOOnly = domain.Errorf(domain.EFORBIDDEN, "Your organisation signs you in through single sign-on: enter your email, then sign in at your identity provider.")
 
 // MaxEmailLen is the longest email address, in bytes (RFC 5321's path less its
 // angle brackets).
@@ -64,6 +64,25 @@ func (a *App) SignInSteps(ctx context.Context, email string, proof policy.Proof)
 		return nil, err
 	}
 	return st.Owed(proof), nil
+}
+
+// SignInStateFor returns the sign-in state of the user with email (normalised by
+// CheckSignInEmail), for a sign-in whose first step is single sign-on: the email step
+// sends such a user to their identity provider (the one deliberate exception to
+// revealing nothing at the email step). Unknown emails give a state with UserID 0.
+func (a *App) SignInStateFor(ctx context.Context, email string) (SignInState, error) {
+	email, err := CheckSignInEmail(email)
+	if err != nil {
+		return SignInState{}, err
+	}
+	f, err := a.store.SignInFacts(ctx, email, "", "")
+	if err != nil {
+		return SignInState{}, err
+	}
+	if f.User.Disabled {
+		f = store.SignInFacts{}
+	}
+	return stateOf(ctx, a.store.Q, f)
 }
 
 // Failed password attempts are counted under these keys (login_throttles.key).

@@ -59,7 +59,7 @@ func (a *App) SignInStateOf(ctx context.Context, userID int64) (SignInState, err
 func stateOf(ctx context.Context, q store.Q, f store.SignInFacts) (SignInState, error) {
 	u := f.User
 	st := SignInState{UserID: u.ID, Email: u.Email, Name: u.FullName, Epoch: u.SessionEpoch, Secret: f.TOTPSecret,
-		Subject: policy.Subject{HasPassword: f.PasswordHash != "", TOTPEnrolled: f.TOTPSecret != nil}}
+		Subject: policy.Subject{HasPassword: f.PasswordHash != "", TOTPEnrolled: f.TOTPSecret != nil, SSOIdentities: f.SSOIdentities}}
 	if u.ID == 0 {
 		st.Rules = policy.DefaultRules
 		return st, nil
@@ -75,7 +75,7 @@ func stateOf(ctx context.Context, q store.Q, f store.SignInFacts) (SignInState, 
 		}
 		for _, c := range rows {
 			facts.Candidates = append(facts.Candidates, policy.Candidate{Entry: c.Entry, Rules: policy.Rules{
-				AccountID: c.Entry.AccountID, AccountName: c.Entry.AccountName, LoginMethod: c.LoginMethod,
+				AccountID: c.Entry.AccountID, AccountName: c.Entry.AccountName, LoginMethod: c.LoginMethod, SSOConnectionID: c.SSOConnectionID,
 				MFARequired: c.MFARequired, EnforceOnEntry: c.Enforce}})
 		}
 	}

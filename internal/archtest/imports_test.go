@@ -20,19 +20,22 @@ var allowed = map[string][]string{
 	"internal/auth":        {"internal/domain", "internal/auth/argon2"},
 	"internal/auth/argon2": {},
 	"internal/sso":         {"internal/domain", "internal/auth"},
-	"internal/store":       {"internal/domain", "internal/auth", "migrations"},
-	"internal/mail":        {"internal/domain", "internal/store"},
-	"internal/app":         {"internal/domain", "internal/policy", "internal/auth", "internal/sso", "internal/store", "internal/mail", "internal/textin"},
-	"web":                  {"internal/domain"},
-	"web/components":       {"internal/domain", "web"},
-	"web/layout":           {"internal/domain", "web", "web/components"},
-	"web/pages":            {"internal/domain", "web", "web/components", "web/layout"},
-	"web/static":           {},
-	"migrations":           {},
-	"internal/archtest":    {},
+	// devidp is the development OpenID provider (served under /dev/idp in development
+	// only, and started by tests and the bench).
+	"internal/devidp":   {},
+	"internal/store":    {"internal/domain", "internal/auth", "migrations"},
+	"internal/mail":     {"internal/domain", "internal/store"},
+	"internal/app":      {"internal/domain", "internal/policy", "internal/auth", "internal/sso", "internal/store", "internal/mail", "internal/textin"},
+	"web":               {"internal/domain"},
+	"web/components":    {"internal/domain", "web"},
+	"web/layout":        {"internal/domain", "web", "web/components"},
+	"web/pages":         {"internal/domain", "web", "web/components", "web/layout"},
+	"web/static":        {},
+	"migrations":        {},
+	"internal/archtest": {},
 	// server reaches data only through app (its tests may use the store directly).
 	"internal/server": {"internal/domain", "internal/policy", "internal/app", "internal/config",
-		"internal/textin", "web", "web/pages", "web/layout", "web/components", "web/static"},
+		"internal/textin", "web", "web/pages", "web/layout", "web/components", "web/static", "internal/devidp"},
 	"internal/pgtest": {"internal/domain", "internal/auth", "internal/store", "migrations"},
 	"cmd/atrium":      {"*"},
 	"cmd/atriumbench": {"*"},
@@ -49,7 +52,7 @@ var allowed = map[string][]string{
 
 // testOnly are packages a _test.go file may additionally import.
 var testOnly = []string{"internal/pgtest", "internal/app", "internal/auth", "internal/config", "internal/server", "internal/store",
-	"internal/mail", "internal/mailtest", "internal/pgcluster", "internal/balancer"}
+	"internal/mail", "internal/mailtest", "internal/pgcluster", "internal/balancer", "internal/devidp", "internal/sso"}
 
 func TestImportsPointInward(t *testing.T) {
 	root, err := filepath.Abs("../..")

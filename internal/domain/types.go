@@ -32,9 +32,12 @@ type Account struct {
 	SeatLimit      int
 	Status         string
 	LoginMethod    string
-	MFARequired    bool
-	EnforceOnEntry bool
-	MemberCount    int
+	// SSOConnectionID is the organisation's SSO connection the account signs in
+	// through (0: none).
+	SSOConnectionID int64
+	MFARequired     bool
+	EnforceOnEntry  bool
+	MemberCount     int
 	// PendingInvitations count against the seat limit with the active members.
 	PendingInvitations int
 }

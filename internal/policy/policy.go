@@ -81,10 +81,10 @@ type Rules struct {
 	EnforceOnEntry bool
 }
 
-// RulesOf returns an account's rules. Accounts have no SSO connection yet.
+// RulesOf returns an account's rules.
 func RulesOf(a domain.Account) Rules {
-	return Rules{AccountID: a.ID, AccountName: a.Name, LoginMethod: a.LoginMethod, MFARequired: a.MFARequired,
-		EnforceOnEntry: a.EnforceOnEntry}
+	return Rules{AccountID: a.ID, AccountName: a.Name, LoginMethod: a.LoginMethod, SSOConnectionID: a.SSOConnectionID,
+		MFARequired: a.MFARequired, EnforceOnEntry: a.EnforceOnEntry}
 }
 
 // DefaultRules apply to a user who can enter no account: a password, nothing more.
@@ -95,8 +95,27 @@ type Proof struct {
 	Method       string // MethodPassword or MethodSSO; "" before any
 	ConnectionID int64
 	MFA          bool
+	// SteppedUp are further SSO connections the session has signed in through since
+	// (step-up into an account that signs in through another connection).
+	SteppedUp []int64
 	// At is when the user last proved who they are (sign-in or re-authentication).
 	At time.Time
+}
+
+// ProvedSSO reports whether the session has signed in through the SSO connection.
+func (p Proof) ProvedSSO(connectionID int64) bool {
+	if connectionID == 0 {
+		return false
+	}
+	if p.Method == MethodSSO && p.ConnectionID == connectionID {
+		return true
+	}
+	for _, c := range p.SteppedUp {
+		if c == connectionID {
+			return true
+		}
+	}
+	return false
 }
 
 // Subject is what the policy knows of the user.
@@ -209,7 +228,7 @@ func need(r Rules, subj Subject, p Proof, stepUp bool) []Step {
 	sso := func() Step {
 		return why(Step{Kind: StepSSO, ConnectionID: r.SSOConnectionID, Link: !subj.linked(r.SSOConnectionID)})
 	}
-	viaSSO := p.Method == MethodSSO && p.ConnectionID == r.SSOConnectionID && r.SSOConnectionID != 0
+	viaSSO := p.ProvedSSO(r.SSOConnectionID)
 	var steps []Step
 	switch r.LoginMethod {
 	case LoginSSO:

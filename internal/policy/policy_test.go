@@ -143,6 +143,12 @@ func TestPolicy(t *testing.T) {
 		{"either method: SSO proof suffices", Facts{Subject: linked7, Favourite: fav(either)}, nil, false, sso7, nil},
 		{"step-up into an SSO account from a password session", Facts{Subject: pwUser}, &ssoGuard, false, pw, []Step{sso(ssoGuard, true, true)}},
 		{"step-up into an SSO account from SSO at another connection", Facts{Subject: linked7}, &ssoGuard, false, sso7, []Step{sso(ssoGuard, true, true)}},
+		{"step-up through the account's connection is remembered", Facts{Subject: Subject{HasPassword: true, SSOIdentities: []int64{9}}}, &ssoGuard, false,
+			Proof{Method: MethodPassword, SteppedUp: []int64{9}}, nil},
+		{"a step-up through another connection is not enough", Facts{Subject: pwUser}, &ssoGuard, false,
+			Proof{Method: MethodPassword, SteppedUp: []int64{7}}, []Step{sso(ssoGuard, true, true)}},
+		{"a stepped-up connection does not replace the favourite's password", Facts{Subject: pwUser, Favourite: fav(lax)}, nil, false,
+			Proof{SteppedUp: []int64{7}}, []Step{step(StepPassword, lax)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

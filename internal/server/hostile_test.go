@@ -76,7 +76,8 @@ type hostileRoute struct {
 var counted = []string{"users", "organisations", "accounts", "memberships", "organisation_members", "organisation_owners",
 	"roles", "role_permissions", "resource_scopes", "campaigns", "lists", "contacts", "password_tokens", "sessions",
 	"audit_events", "rate_limits", "login_throttles", "invitations", "invitation_tokens", "access_requests", "mail_outbox",
-	"email_changes", "recovery_codes"}
+	"email_changes", "recovery_codes", "sso_connections", "sso_identities", "sso_link_tokens", "sso_saml_requests",
+	"sso_saml_assertions"}
 
 func tableCounts(t *testing.T, e *env) map[string]int {
 	t.Helper()
@@ -109,7 +110,8 @@ func storedAnywhere(t *testing.T, e *env, v string) int {
 		(SELECT count(*) FROM campaigns WHERE name = $1) + (SELECT count(*) FROM lists WHERE name = $1) +
 		(SELECT count(*) FROM contacts WHERE full_name = $1) +
 		(SELECT count(*) FROM invitations WHERE first_name = $1 OR last_name = $1 OR message = $1) +
-		(SELECT count(*) FROM access_requests WHERE reason = $1 OR note = $1)`, v).Scan(&n)
+		(SELECT count(*) FROM access_requests WHERE reason = $1 OR note = $1) +
+		(SELECT count(*) FROM sso_connections WHERE name = $1)`, v).Scan(&n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,6 +194,35 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 		return p
 	}
 	loginUser := newUser()
+	// Single sign-on: an OpenID provider and a SAML provider on loopback, each with a
+	// connection of organisation A.
+	oidcIdP := e.idp()
+	oidcConn := e.oidcConnection(w.OrgA, "Hostile OIDC", oidcIdP)
+	samlIdP := e.samlIdP(t)
+	samlConn := e.samlConnection(w.OrgA, "Hostile SAML", samlIdP)
+	// ssoMember is a new member of a new account of A that signs in only through c.
+	ssoMember := func(c domain.SSOConnection) domain.User {
+		acc := newAccount()
+		e.ssoOnly(acc, c, false, false)
+		u := member(acc, domain.ViewerRoleID)
+		e.favourite(u, acc)
+		return u
+	}
+	// linking is a browser whose first SSO sign-in waits for its user to confirm the link.
+	linking := func() *client {
+		u := ssoMember(oidcConn)
+		subject := pgtest.Unique("subject")
+		oidcIdP.AddIdentity(person(subject, u.Email))
+		c := e.client()
+		if res, _ := c.ssoLogin(u.Email, subject); res.Header.Get("Location") != "/login/sso/link" {
+			t.Fatalf("first SSO sign-in went to %q", res.Header.Get("Location"))
+		}
+		return c
+	}
+	connForm := func() url.Values {
+		return url.Values{"protocol": {"oidc"}, "name": {pgtest.Unique("Connection")}, "issuer": {"https://idp.example/o"},
+			"client_id": {"atrium"}, "client_secret": {"s3cret"}, "scopes": {"email profile"}}
+	}
 	// userPage is where an organisation's owner sees the user named v.
 	userPage := func(c *client, o domain.Organisation) func(string, string) (*client, string) {
 		return func(_, v string) (*client, string) {
@@ -319,6 +350,45 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 		"POST /staff/users/reset-2fa": {setup: func() hostileCall {
 			_, u := enrolledIn()
 			return hostileCall{c: staff, form: url.Values{"email": {u.Email}}}
+		}},
+		"POST /a/{account}/settings/security/connections": {kinds: map[string]int{"name": name, "client_secret": secret},
+			setup: func() hostileCall { return hostileCall{c: owner, params: acct(nil), form: connForm()} },
+			shows: func(_, v string) (*client, string) {
+				return owner, "/a/" + w.AccA1.Slug + "/settings/security/connections/" + ids(insert(`SELECT id FROM sso_connections WHERE name = $1`, v))
+			}},
+		"POST /a/{account}/settings/security/connections/{connection}": {kinds: map[string]int{"name": name, "client_secret": secret},
+			setup: func() hostileCall {
+				c := e.oidcConnection(w.OrgA, pgtest.Unique("Edited"), oidcIdP)
+				f := connForm()
+				delete(f, "protocol")
+				return hostileCall{c: owner, params: acct(map[string]string{"connection": ids(c.ID)}), form: f}
+			},
+			shows: func(_, v string) (*client, string) {
+				return owner, "/a/" + w.AccA1.Slug + "/settings/security/connections/" + ids(insert(`SELECT id FROM sso_connections WHERE name = $1`, v))
+			}},
+		"POST /a/{account}/settings/security/connections/{connection}/test": {setup: func() hostileCall {
+			return hostileCall{c: owner, params: acct(map[string]string{"connection": ids(oidcConn.ID)}), form: url.Values{}}
+		}},
+		"POST /invitations/{token}/sso": {setup: func() hostileCall {
+			_, _, _, tok := invitation()
+			return hostileCall{c: e.client(), params: map[string]string{"token": tok}, form: url.Values{}}
+		}},
+		"POST /login/sso/link": {kinds: map[string]int{"password": secret}, setup: func() hostileCall {
+			return hostileCall{c: linking(), form: url.Values{"password": {pgtest.Password}}}
+		}},
+		"POST /login/sso/link/email": {setup: func() hostileCall {
+			return hostileCall{c: linking(), form: url.Values{}}
+		}},
+		"POST /sso/link/{token}": {setup: func() hostileCall {
+			return hostileCall{c: e.client(), params: map[string]string{"token": e.ssoLinkToken(oidcConn, newUser())}, form: url.Values{}}
+		}},
+		"POST /sso/{connection}/saml/acs": {setup: func() hostileCall {
+			u := ssoMember(samlConn)
+			user := pgtest.Unique("saml")
+			samlIdP.addUser(user, u.Email)
+			c := e.client()
+			return hostileCall{c: c, params: map[string]string{"connection": ids(samlConn.ID)},
+				form: url.Values{"SAMLResponse": {c.samlAnswer(c.samlStart(u.Email), user)}}}
 		}},
 		"POST /a/{account}/settings/security": {setup: func() hostileCall {
 			return hostileCall{c: owner, params: acct(nil), form: url.Values{"login_method": {"password"}, "mfa_required": {""},
@@ -693,9 +763,11 @@ func TestHostileInput_RefusedAndNothingWritten(t *testing.T) {
 			tok = resetToken(t, e, newUser())
 		case strings.HasPrefix(pattern, "/confirm-email/"):
 			tok = emailChangeToken(t, e, newUser())
+		case strings.HasPrefix(pattern, "/sso/link/"):
+			tok = e.ssoLinkToken(oidcConn, newUser())
 		}
 		return map[string]string{"account": w.AccA1.Slug, "org": w.OrgA.Slug, "user": ids(w.Viewer.ID), "role": ids(newRole()),
-			"campaign": ids(newCampaign()), "list": ids(newList()), "token": tok}
+			"campaign": ids(newCampaign()), "list": ids(newList()), "token": tok, "connection": ids(samlConn.ID)}
 	}
 	getAs := func(pattern string) *client {
 		switch {

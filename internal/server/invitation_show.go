@@ -46,6 +46,9 @@ func (s *Server) renderInvitation(w http.ResponseWriter, r *http.Request, status
 		s.setLoginEmail(w, v.Invitation.Email) // the sign-in form starts with the invited email
 	default:
 		p.Mode = pages.InvitationModeNew
+		if id, err := s.app.InvitationSSO(r.Context(), p.Token); err == nil && id != 0 {
+			p.Mode = pages.InvitationModeSSO
+		}
 	}
 	s.render(w, r, status, pages.Invitation(p))
 }

@@ -40,7 +40,7 @@ func shownEmail(raw string) string {
 // an email address (app.LoginEmail) is refused first, with 422.
 func (s *Server) loginEmailStep(w http.ResponseWriter, r *http.Request) {
 	raw := r.PostFormValue("email")
-	steps, err := s.app.SignInSteps(r.Context(), raw, policy.Proof{})
+	st, err := s.app.SignInStateFor(r.Context(), raw)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {
 			s.emailRefused(w, r, raw, err)
@@ -50,9 +50,21 @@ func (s *Server) loginEmailStep(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := app.NormaliseEmail(raw)
-	if len(steps) > 0 && steps[0].Kind == policy.StepSSO {
-		s.render(w, r, http.StatusOK, pages.Login(pages.LoginProps{Step: "email", Email: email,
-			Error: domain.ErrorMessage(app.ErrSSOOnly)}))
+	if steps := st.Owed(policy.Proof{}); len(steps) > 0 && steps[0].Kind == policy.StepSSO {
+		// Sent to the identity provider: the sign-in is pending until it answers. The
+		// round trip starts at once (as GET /login/sso would), in this request.
+		next := loginNext(r)
+		s.clearLoginNext(w)
+		dest, err := s.advance(r, st, policy.Proof{}, next, false)
+		if err != nil {
+			s.signInFailed(w, r, err)
+			return
+		}
+		if dest == "/login/sso" {
+			s.loginSSO(w, r)
+			return
+		}
+		http.Redirect(w, r, dest, http.StatusSeeOther)
 		return
 	}
 	s.setLoginEmail(w, email)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"atrium/internal/domain"
+	"atrium/internal/policy"
 	"atrium/web/pages"
 )
 
@@ -48,6 +49,7 @@ func (s *Server) profileEmailRefused(w http.ResponseWriter, r *http.Request, err
 // change waiting for confirmation.
 func (s *Server) emailChangeProps(r *http.Request, p pages.EmailChangeProps) (pages.EmailChangeProps, error) {
 	p.NeedPassword = !s.recentlyAuthenticated(r)
+	p.SSOReauth = s.sessions.GetString(r.Context(), sessAuthMethod) == policy.MethodSSO
 	pending, ok, err := s.app.PendingEmailChange(r.Context(), currentUser(r))
 	if ok {
 		p.Pending, p.PendingUntil = pending.NewEmail, pending.ExpiresAt

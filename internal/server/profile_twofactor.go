@@ -40,6 +40,7 @@ func (s *Server) renderTwoFactor(w http.ResponseWriter, r *http.Request, status 
 	}
 	s.render(w, r, status, pages.TwoFactor(pages.TwoFactorProps{Shell: sh, Enrolled: st.Enrolled, EnrolledAt: st.EnrolledAt,
 		RecoveryLeft: st.RecoveryLeft, RequiredBy: required, Recent: policy.Recent(s.proof(r), s.now()), Next: next,
+		SSOReauth:     s.sessions.GetString(r.Context(), sessAuthMethod) == policy.MethodSSO,
 		PasswordError: passwordErr}))
 }
 

@@ -17,7 +17,7 @@ func (s *Server) routes() http.Handler {
 	s.guards = t
 	pub, user, owner, staff := Guard{Kind: KindPublic}, Guard{Kind: KindUser}, Guard{Kind: KindOrgOwner}, Guard{Kind: KindStaff}
 	r := chi.NewRouter()
-	r.Use(s.logRequests, securityHeaders, http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave, s.refuseBadPaths, s.parseForms)
+	r.Use(s.logRequests, securityHeaders, crossOriginProtection().Handler, s.sessions.LoadAndSave, s.refuseBadPaths, s.parseForms)
 
 	// Public.
 	t.handle(r, "", "GET", "/healthz", pub, s.healthz)
@@ -36,6 +36,19 @@ func (s *Server) routes() http.Handler {
 	t.handle(r, "", "POST", "/login/two-factor/recovery", pub, s.loginRecovery)
 	t.handle(r, "", "GET", "/login/two-factor/setup", pub, s.loginSetupShow)
 	t.handle(r, "", "POST", "/login/two-factor/setup", pub, s.loginSetup)
+	t.handle(r, "", "GET", "/login/sso", pub, s.loginSSO)
+	t.handle(r, "", "GET", "/login/sso/link", pub, s.ssoLinkShow)
+	t.handle(r, "", "POST", "/login/sso/link", pub, s.ssoLink)
+	t.handle(r, "", "POST", "/login/sso/link/email", pub, s.ssoLinkEmail)
+	t.handle(r, "", "GET", "/sso/link/{token}", pub, s.ssoLinkTokenShow)
+	t.handle(r, "", "POST", "/sso/link/{token}", pub, s.ssoLinkToken)
+	// A connection's own endpoints: the OIDC redirect back, the SAML ACS (the one POST
+	// exempt from the cross-origin check: crossOriginProtection), where the browser
+	// collects the ACS's answer, and the service provider's metadata.
+	t.handle(r, "", "GET", "/sso/{connection}/callback", pub, s.ssoCallback)
+	t.handle(r, "", "POST", samlACSPattern, pub, s.samlACS)
+	t.handle(r, "", "GET", "/sso/{connection}/saml/continue", pub, s.samlContinue)
+	t.handle(r, "", "GET", "/sso/{connection}/saml/metadata", pub, s.samlMetadata)
 	t.handle(r, "", "GET", "/set-password/{token}", pub, s.setPasswordShow)
 	t.handle(r, "", "POST", "/set-password/{token}", pub, s.setPassword)
 	t.handle(r, "", "GET", "/login/forgot", pub, s.forgotShow)
@@ -50,6 +63,7 @@ func (s *Server) routes() http.Handler {
 	t.handle(r, "", "POST", "/invitations/{token}/accept", pub, s.invitationAccept)
 	t.handle(r, "", "POST", "/invitations/{token}/decline", pub, s.invitationDecline)
 	t.handle(r, "", "POST", "/invitations/{token}/switch", pub, s.invitationSwitch)
+	t.handle(r, "", "POST", "/invitations/{token}/sso", pub, s.invitationSSO)
 
 	// The development mailbox exists only in development without SMTP: anywhere else
 	// its links would be live ones meant for other people.
@@ -57,6 +71,12 @@ func (s *Server) routes() http.Handler {
 		t.handle(r, "", "GET", "/dev/mail", pub, s.devMailList)
 		t.handle(r, "", "GET", "/dev/mail/{id}", pub, s.devMailShow)
 		t.handle(r, "", "GET", "/dev/mail/{id}/html", pub, s.devMailHTML)
+	}
+	// The development identity provider, likewise only in development.
+	if s.devIdP != nil {
+		idp := http.StripPrefix(devIdPPath, s.devIdP).ServeHTTP
+		t.handle(r, "", "GET", devIdPPath+"/*", pub, idp)
+		t.handle(r, "", "POST", devIdPPath+"/*", pub, idp)
 	}
 
 	// Signed in, outside any account.
@@ -80,6 +100,8 @@ func (s *Server) routes() http.Handler {
 		t.handle(r, "", "GET", "/step-up", user, s.stepUpShow)
 		t.handle(r, "", "POST", "/step-up", user, s.stepUp)
 		t.handle(r, "", "POST", "/step-up/recovery", user, s.stepUpRecovery)
+		t.handle(r, "", "GET", "/step-up/sso", user, s.stepUpSSO)
+		t.handle(r, "", "GET", "/profile/reauth/sso", user, s.reauthSSO)
 	})
 
 	// Organisation owners (everyone else gets 404).
@@ -148,6 +170,11 @@ func (s *Server) routes() http.Handler {
 		acct("POST", "/leave", domain.PermAccountView, s.accountLeave)
 		acct("GET", "/settings/security", domain.PermAccountSecurity, s.securityShow)
 		acct("POST", "/settings/security", domain.PermAccountSecurity, s.securityUpdate)
+		acct("GET", "/settings/security/connections/new", domain.PermAccountSecurity, s.connectionNew)
+		acct("POST", "/settings/security/connections", domain.PermAccountSecurity, s.connectionCreate)
+		acct("GET", "/settings/security/connections/{connection}", domain.PermAccountSecurity, s.connectionShow)
+		acct("POST", "/settings/security/connections/{connection}", domain.PermAccountSecurity, s.connectionUpdate)
+		acct("POST", "/settings/security/connections/{connection}/test", domain.PermAccountSecurity, s.connectionTest)
 		acct("POST", "/close", domain.PermAccountClose, s.accountClose)
 
 		acct("GET", "/roles", domain.PermMembersView, s.rolesList)
@@ -175,4 +202,17 @@ func (s *Server) routes() http.Handler {
 		s.fail(w, r, domain.Errorf(domain.ENOTFOUND, "Page not found."))
 	})
 	return r
+}
+
+// samlACSPattern is the SAML assertion consumer service.
+const samlACSPattern = "/sso/{connection}/saml/acs"
+
+// crossOriginProtection refuses cross-origin state-changing requests, except the
+// SAML ACS: identity providers post their answer there from their own origin. The
+// ACS checks the answer itself (signature, audience, validity window, that it
+// answers a request of ours, the replay cache) and changes no session.
+func crossOriginProtection() *http.CrossOriginProtection {
+	c := http.NewCrossOriginProtection()
+	c.AddInsecureBypassPattern("POST " + samlACSPattern)
+	return c
 }

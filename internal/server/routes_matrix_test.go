@@ -60,6 +60,8 @@ type matrixObjects struct {
 	invitation, request  int64       // a pending invitation and an open access request of account A1
 	resetToken           string      // of a valid password-reset link
 	emailToken           string      // of a valid email-change confirmation link
+	connection           int64       // a SAML connection of organisation A
+	linkToken            string      // of a valid SSO link confirmation
 	accountSlug, orgSlug string
 }
 
@@ -70,11 +72,13 @@ func (o matrixObjects) path(pattern string) string {
 		token = o.resetToken
 	case strings.HasPrefix(pattern, "/confirm-email/"):
 		token = o.emailToken
+	case strings.HasPrefix(pattern, "/sso/link/"):
+		token = o.linkToken
 	}
 	return strings.NewReplacer("{account}", o.accountSlug, "{org}", o.orgSlug, "{user}", fmt.Sprint(o.target.ID),
 		"{role}", fmt.Sprint(o.role), "{campaign}", fmt.Sprint(o.campaign), "{list}", fmt.Sprint(o.list),
 		"{session}", fmt.Sprint(o.session), "{token}", token, "{id}", fmt.Sprint(o.mail), "{invitation}", fmt.Sprint(o.invitation),
-		"{request}", fmt.Sprint(o.request)).Replace(pattern)
+		"{request}", fmt.Sprint(o.request), "{connection}", fmt.Sprint(o.connection)).Replace(pattern)
 }
 
 // TestRouteMatrix walks every registered route and calls it as each predefined role,
@@ -113,9 +117,10 @@ func TestRouteMatrix(t *testing.T) {
 	}
 	// fresh makes new objects for one call by caller, signing the caller in once more
 	// for a session of theirs to end.
+	conn := e.samlConnectionWithMetadata(w.OrgA, "Matrix SAML", testIdPMetadata)
 	fresh := func(caller domain.User) matrixObjects {
 		t.Helper()
-		o := matrixObjects{accountSlug: w.AccA1.Slug, orgSlug: w.OrgA.Slug}
+		o := matrixObjects{accountSlug: w.AccA1.Slug, orgSlug: w.OrgA.Slug, connection: conn.ID}
 		o.target = pgtest.MustUser(t, e.Store, pgtest.Unique("target")+"@a.test")
 		pgtest.MustGrant(t, e.Store, w.AccA1, o.target, domain.ViewerRoleID)
 		must(e.Store.Pool.QueryRow(ctx, `INSERT INTO roles (account_id, name) VALUES ($1, $2) RETURNING id`, w.AccA1.ID, pgtest.Unique("Matrix role")).Scan(&o.role))
@@ -139,6 +144,7 @@ func TestRouteMatrix(t *testing.T) {
 			VALUES ($1, $2, 'campaigns.edit', 'Viewer') RETURNING id`, w.AccA1.ID, o.target.ID).Scan(&o.request))
 		o.resetToken = resetToken(t, e, pgtest.MustUser(t, e.Store, pgtest.Unique("reset")+"@a.test"))
 		o.emailToken = emailChangeToken(t, e, o.target)
+		o.linkToken = e.ssoLinkToken(conn, o.target)
 		return o
 	}
 	// stale is one set of objects for refused callers: they never reach the handler.

@@ -26,12 +26,20 @@ type Server struct {
 	metrics  *metrics
 	// now is the clock of pending sign-ins, re-authentication and idle timeouts.
 	now func() time.Time
+	// devIdP is the development identity provider (ATRIUM_DEV only; nil otherwise).
+	devIdP http.Handler
 }
+
+// devIdPPath is where the development identity provider is served.
+const devIdPPath = app.DemoIdPPath
 
 // New builds the HTTP handler. readiness reports whether migrations are still pending.
 func New(a *app.App, cfg config.Config, log *slog.Logger, readiness func() (bool, error)) (*Server, http.Handler) {
 	s := &Server{app: a, cfg: cfg, log: log, pending: readiness, now: time.Now}
 	s.metrics = s.newMetrics()
+	if cfg.Dev {
+		s.devIdP = newDevIdP(cfg.BaseURL, log)
+	}
 	s.sessions = NewSessionManager(a.SessionRows(), cfg)
 	// A session that cannot be loaded or saved: 503 with Retry-After while the database
 	// is unreachable (the request may be retried as is), 500 otherwise.

@@ -22,6 +22,14 @@ const (
 	sessAuthMFA    = "auth_mfa"
 	sessPending    = "signin"
 	sessEnrol      = "enrol"
+	// sessAuthConn is the SSO connection the session signed in through;
+	// sessSteppedUp the further connections it stepped up through since (a list).
+	sessAuthConn  = "auth_conn"
+	sessSteppedUp = "auth_sso"
+	// sessFlow is an SSO round trip under way; sessLink an identity waiting for its
+	// user to confirm linking it.
+	sessFlow = "sso_flow"
+	sessLink = "sso_link"
 )
 
 func (s *Server) userID(r *http.Request) int64 { return s.sessions.GetInt64(r.Context(), sessUserID) }
@@ -29,7 +37,8 @@ func (s *Server) userID(r *http.Request) int64 { return s.sessions.GetInt64(r.Co
 // proof is what the signed-in session has proven.
 func (s *Server) proof(r *http.Request) policy.Proof {
 	ctx := r.Context()
-	p := policy.Proof{Method: s.sessions.GetString(ctx, sessAuthMethod), MFA: s.sessions.GetBool(ctx, sessAuthMFA)}
+	p := policy.Proof{Method: s.sessions.GetString(ctx, sessAuthMethod), MFA: s.sessions.GetBool(ctx, sessAuthMFA),
+		ConnectionID: s.sessions.GetInt64(ctx, sessAuthConn), SteppedUp: s.steppedUp(r)}
 	if at := s.sessions.GetInt64(ctx, sessAuthAt); at != 0 {
 		p.At = time.Unix(at, 0)
 	}
@@ -90,7 +99,7 @@ func (s *Server) advance(r *http.Request, st app.SignInState, proof policy.Proof
 			st.NewSecret = sealed
 		}
 	case policy.StepSSO:
-		return "", app.ErrSSOOnly
+		path = "/login/sso"
 	default:
 		return "/login", nil
 	}
@@ -130,6 +139,7 @@ func (s *Server) signedIn(r *http.Request, userID int64, epoch int, proof policy
 	s.sessions.Put(ctx, sessUserID, userID)
 	s.sessions.Put(ctx, sessEpoch, epoch)
 	s.sessions.Put(ctx, sessAuthMethod, proof.Method)
+	s.sessions.Put(ctx, sessAuthConn, proof.ConnectionID)
 	s.sessions.Put(ctx, sessAuthMFA, proof.MFA)
 	s.sessions.Put(ctx, sessAuthAt, s.now().Unix())
 	s.sessions.Remove(ctx, sessEntered) // a new sign-in records its entries afresh

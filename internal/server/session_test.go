@@ -94,7 +94,8 @@ func TestPasswordStep_CannotSkipSingleSignOn(t *testing.T) {
 	w := e.world()
 	ctx := context.Background()
 	// The viewer's only account now signs in through single sign-on.
-	if _, err := e.Store.Pool.Exec(ctx, `UPDATE accounts SET login_method = 'sso' WHERE id = $1`, w.AccA1.ID); err != nil {
+	c := e.samlConnectionWithMetadata(w.OrgA, "Alpha SAML", testIdPMetadata)
+	if _, err := e.Store.Pool.Exec(ctx, `UPDATE accounts SET login_method = 'sso', sso_connection_id = $2 WHERE id = $1`, w.AccA1.ID, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	before := e.App.Hasher().Computations()
@@ -105,9 +106,10 @@ func TestPasswordStep_CannotSkipSingleSignOn(t *testing.T) {
 	if n := e.App.Hasher().Computations() - before; n != 0 {
 		t.Fatalf("hashed %d times for a password the policy does not take", n)
 	}
-	if res, body := e.client().post("/login", url.Values{"email": {w.Viewer.Email}}); res.StatusCode != http.StatusOK ||
-		!strings.Contains(body, "single sign-on") {
-		t.Fatalf("email step for an SSO-only account: %d", res.StatusCode)
+	// The email step sends such a user to their identity provider instead.
+	if res, _ := e.client().post("/login", url.Values{"email": {w.Viewer.Email}}); res.StatusCode != http.StatusSeeOther ||
+		!strings.HasPrefix(res.Header.Get("Location"), "https://idp.invalid/sso?SAMLRequest=") {
+		t.Fatalf("email step for an SSO-only account: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 }
 

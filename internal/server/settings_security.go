@@ -18,7 +18,8 @@ func (s *Server) securityShow(w http.ResponseWriter, r *http.Request) {
 	}
 	acc := view.Account
 	s.renderSecurity(w, r, http.StatusOK, pages.SecurityProps{Account: acc, LoginMethod: acc.LoginMethod,
-		MFARequired: acc.MFARequired, EnforceOnEntry: acc.EnforceOnEntry})
+		SSOConnectionID: acc.SSOConnectionID, Connections: view.Connections, MFARequired: acc.MFARequired,
+		EnforceOnEntry: acc.EnforceOnEntry})
 }
 
 func (s *Server) renderSecurity(w http.ResponseWriter, r *http.Request, status int, p pages.SecurityProps) {
@@ -29,6 +30,14 @@ func (s *Server) renderSecurity(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	p.Shell, p.Account = sh, access.Account
+	if p.Connections == nil {
+		view, err := s.app.SecuritySettings(r.Context(), accessHandle(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p.Connections = view.Connections
+	}
 	s.render(w, r, status, pages.Security(p))
 }
 
@@ -53,8 +62,15 @@ func (s *Server) securityUpdate(w http.ResponseWriter, r *http.Request) {
 	access := currentAccess(r)
 	mfa, err1 := checkbox(r, "mfa_required")
 	enforce, err2 := checkbox(r, "enforce_on_entry")
-	p := pages.SecurityProps{LoginMethod: r.PostFormValue("login_method"), MFARequired: mfa, EnforceOnEntry: enforce,
-		Errors: map[string]string{}}
+	conn, connOK := ssoConnectionField(r)
+	p := pages.SecurityProps{LoginMethod: r.PostFormValue("login_method"), SSOConnectionID: conn, MFARequired: mfa,
+		EnforceOnEntry: enforce, Errors: map[string]string{}}
+	if !connOK {
+		p.Errors["sso_connection"] = "Choose one of the connections listed."
+		p.SSOConnectionID = access.Account.SSOConnectionID
+		s.renderSecurity(w, r, http.StatusUnprocessableEntity, p)
+		return
+	}
 	if err1 != nil || err2 != nil {
 		p.Errors["mfa_required"] = "Tick the box or leave it empty."
 		p.LoginMethod = access.Account.LoginMethod
@@ -62,7 +78,7 @@ func (s *Server) securityUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, changed, err := s.app.UpdateSecurity(r.Context(), actor(r), accessHandle(r), app.SecurityInput{
-		LoginMethod: p.LoginMethod, MFARequired: mfa, EnforceOnEntry: enforce})
+		LoginMethod: p.LoginMethod, SSOConnectionID: conn, MFARequired: mfa, EnforceOnEntry: enforce})
 	here := "/a/" + access.Account.Slug + "/settings/security"
 	if err != nil {
 		var e *domain.Error

@@ -82,9 +82,13 @@ func (s *Server) renderStepUp(w http.ResponseWriter, r *http.Request, status int
 		s.render(w, r, status, pages.StepUpNotice(pages.StepUpProps{Shell: sh, Title: "Set up two-factor authentication",
 			Reason: step.Reason(), Body: "Set up an authenticator app for your sign-in first; then you go on to " + up.Account.Name + ".",
 			LinkHref: "/profile/two-factor?" + url.Values{"next": {next}}.Encode(), LinkText: "Set up two-factor authentication"}))
+	case policy.StepSSO:
+		s.render(w, r, status, pages.StepUpNotice(pages.StepUpProps{Shell: sh, Title: "Sign in through " + up.Account.Name + "'s single sign-on",
+			Reason: step.Reason(), Body: "Sign in at your organisation's identity provider; then you go on to " + up.Account.Name + ".",
+			LinkHref: stepUpSSOPath(up.Account.Slug, next), LinkText: "Continue to single sign-on"}))
 	default:
 		s.render(w, r, http.StatusForbidden, pages.StepUpNotice(pages.StepUpProps{Shell: sh, Title: "You cannot open " + up.Account.Name + " yet",
-			Reason: step.Reason(), Body: domain.ErrorMessage(app.ErrSSOOnly)}))
+			Reason: step.Reason(), Body: "Sign out, then sign in with your password to open " + up.Account.Name + "."}))
 	}
 }
 

@@ -109,7 +109,7 @@ func (c *client) password(email, password string) string {
 func (e *env) strictAccount(o domain.Organisation, name string, owner domain.User, enforce bool) domain.Account {
 	e.t.Helper()
 	acc := pgtest.MustAccount(e.t, e.Store, o, name, owner)
-	if err := e.Store.SetAccountSecurity(context.Background(), acc.ID, "password", true, enforce); err != nil {
+	if err := e.Store.SetAccountSecurity(context.Background(), acc.ID, "password", 0, true, enforce); err != nil {
 		e.t.Fatal(err)
 	}
 	acc.MFARequired, acc.EnforceOnEntry = true, enforce

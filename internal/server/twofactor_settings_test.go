@@ -111,7 +111,7 @@ func TestTwoFactor_EnrolmentAtSignIn(t *testing.T) {
 }
 
 // TestSecuritySettings: account.security holders choose the login method (password
-// only until SSO exists), require two-factor authentication and step-up; requiring it
+// only while the organisation has no SSO connection), require two-factor authentication and step-up; requiring it
 // walks a changer without 2FA through setting it up first; changes are audited.
 func TestSecuritySettings(t *testing.T) {
 	e := newEnv(t)
@@ -121,7 +121,7 @@ func TestSecuritySettings(t *testing.T) {
 	c.login(w.Agency.Email, pgtest.Password) // administrator of A1
 	page := "/a/" + w.AccA1.Slug + "/settings/security"
 	res, body := c.get(page)
-	if res.StatusCode != http.StatusOK || !strings.Contains(body, `value="sso" disabled`) || !strings.Contains(body, "not set up on this server yet") {
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `value="sso" disabled`) || !strings.Contains(body, "Add a single sign-on connection below") {
 		t.Fatalf("security page: %d\n%s", res.StatusCode, excerpt(body))
 	}
 	if res, _ := c.post(page, url.Values{"login_method": {"sso"}}); res.StatusCode != http.StatusUnprocessableEntity {
@@ -232,7 +232,7 @@ func TestProfileTwoFactor(t *testing.T) {
 		t.Fatalf("a new recovery code: %d", res.StatusCode)
 	}
 	// No account requires it any more: it can be turned off.
-	if err := e.Store.SetAccountSecurity(context.Background(), w.Strict.ID, "password", false, false); err != nil {
+	if err := e.Store.SetAccountSecurity(context.Background(), w.Strict.ID, "password", 0, false, false); err != nil {
 		t.Fatal(err)
 	}
 	if res, _ := c.post("/profile/two-factor/disable", url.Values{}); res.StatusCode != http.StatusSeeOther {

@@ -24,6 +24,8 @@ type AccessRow struct {
 	// decide a step-up on entering the account.
 	HasPassword  bool
 	TOTPEnrolled bool
+	// SSOIdentities are the connections at which the user has a linked identity.
+	SSOIdentities []int64
 }
 
 // Access loads an AccessRow for userID and the account slug. A missing user gives
@@ -34,6 +36,7 @@ func (q Q) Access(ctx context.Context, userID int64, accountSlug string) (Access
 		accID, orgID, seat, count                          *int64
 		slug, name, plan, status, method, orgSlug, orgName *string
 		mfa, enforce                                       *bool
+		conn                                               *int64
 	)
 	u := &r.User
 	err := q.db.QueryRow(ctx, `
@@ -43,7 +46,8 @@ SELECT u.id, u.email, u.full_name, coalesce(u.favourite_account_id, 0), u.last_l
        coalesce(m.status, ''), coalesce(m.role_id, 0), coalesce(ro.name, ''), oo.user_id IS NOT NULL,
        CASE WHEN ro.account_id IS NOT NULL THEN
             ARRAY(SELECT rp.permission FROM role_permissions rp WHERE rp.role_id = ro.id) END,
-       u.password_hash IS NOT NULL, u.totp_secret IS NOT NULL
+       u.password_hash IS NOT NULL, u.totp_secret IS NOT NULL, a.sso_connection_id,
+       ARRAY(SELECT si.connection_id FROM sso_identities si WHERE si.user_id = u.id ORDER BY si.connection_id)
 FROM users u
 LEFT JOIN accounts a ON a.slug = $2
 LEFT JOIN organisations o ON o.id = a.organisation_id
@@ -53,7 +57,7 @@ LEFT JOIN organisation_owners oo ON oo.organisation_id = a.organisation_id AND o
 WHERE u.id = $1`, userID, accountSlug).Scan(
 		&u.ID, &u.Email, &u.FullName, &u.FavouriteAccountID, &u.LastLoginAt, &u.SessionEpoch, &u.IsStaff, &u.Disabled,
 		&accID, &orgID, &slug, &name, &plan, &seat, &status, &method, &mfa, &enforce, &count, &orgSlug, &orgName,
-		&r.MembershipStatus, &r.RoleID, &r.RoleName, &r.OrgOwner, &r.CustomPermissions, &r.HasPassword, &r.TOTPEnrolled)
+		&r.MembershipStatus, &r.RoleID, &r.RoleName, &r.OrgOwner, &r.CustomPermissions, &r.HasPassword, &r.TOTPEnrolled, &conn, &r.SSOIdentities)
 	if err != nil {
 		return r, mapErr(err)
 	}
@@ -64,6 +68,9 @@ WHERE u.id = $1`, userID, accountSlug).Scan(
 	r.Account = domain.Account{ID: *accID, OrganisationID: *orgID, Slug: *slug, Name: *name, Plan: *plan,
 		SeatLimit: int(*seat), Status: *status, LoginMethod: *method, MFARequired: *mfa, EnforceOnEntry: *enforce,
 		MemberCount: int(*count)}
+	if conn != nil {
+		r.Account.SSOConnectionID = *conn
+	}
 	r.Organisation = domain.Organisation{ID: *orgID, Slug: *orgSlug, Name: *orgName}
 	return r, nil
 }

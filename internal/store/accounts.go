@@ -9,12 +9,12 @@ import (
 )
 
 const accountColumns = `a.id, a.organisation_id, a.slug, a.name, a.plan, a.seat_limit, a.status,
-	a.login_method, a.mfa_required, a.enforce_on_entry, a.member_count, a.pending_invitations`
+	a.login_method, coalesce(a.sso_connection_id, 0), a.mfa_required, a.enforce_on_entry, a.member_count, a.pending_invitations`
 
 func scanAccount(row pgx.Row) (domain.Account, error) {
 	var a domain.Account
 	err := row.Scan(&a.ID, &a.OrganisationID, &a.Slug, &a.Name, &a.Plan, &a.SeatLimit, &a.Status,
-		&a.LoginMethod, &a.MFARequired, &a.EnforceOnEntry, &a.MemberCount, &a.PendingInvitations)
+		&a.LoginMethod, &a.SSOConnectionID, &a.MFARequired, &a.EnforceOnEntry, &a.MemberCount, &a.PendingInvitations)
 	return a, mapErr(err)
 }
 
@@ -68,10 +68,14 @@ func (q Q) AllAccounts(ctx context.Context) ([]domain.Account, error) {
 	return collect(rows, func(r pgx.CollectableRow) (domain.Account, error) { return scanAccount(r) })
 }
 
-// SetAccountSecurity sets an account's login method, whether it requires two-factor
-// authentication, and whether those rules hold on entering it (step-up).
-func (q Q) SetAccountSecurity(ctx context.Context, accountID int64, loginMethod string, mfaRequired, enforceOnEntry bool) error {
-	_, err := q.db.Exec(ctx, `UPDATE accounts SET login_method = $2, mfa_required = $3, enforce_on_entry = $4 WHERE id = $1`,
-		accountID, loginMethod, mfaRequired, enforceOnEntry)
+// SetAccountSecurity sets an account's login method, its SSO connection (0: none; it
+// must be one of the account's organisation, else ENOTFOUND), whether it requires
+// two-factor authentication, and whether those rules hold on entering it (step-up).
+func (q Q) SetAccountSecurity(ctx context.Context, accountID int64, loginMethod string, connectionID int64, mfaRequired, enforceOnEntry bool) error {
+	_, err := q.db.Exec(ctx, `UPDATE accounts SET login_method = $2, sso_connection_id = nullif($3, 0::bigint), mfa_required = $4,
+		enforce_on_entry = $5 WHERE id = $1`, accountID, loginMethod, connectionID, mfaRequired, enforceOnEntry)
+	if isForeignKey(err) {
+		return domain.Errorf(domain.ENOTFOUND, "Page not found.")
+	}
 	return mapErr(err)
 }

@@ -88,6 +88,12 @@ func unavailable(err error) bool {
 }
 
 // mapErr turns driver errors into domain errors.
+// isForeignKey reports whether err is a foreign-key violation.
+func isForeignKey(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23503"
+}
+
 func mapErr(err error) error {
 	if err == nil {
 		return nil

@@ -230,10 +230,11 @@ func (q Q) TwoFactorStatus(ctx context.Context, userID int64) (TwoFactorStatus, 
 
 // CandidateRow is an account a user can enter, with its security settings.
 type CandidateRow struct {
-	Entry       domain.Entry
-	LoginMethod string
-	MFARequired bool
-	Enforce     bool
+	Entry           domain.Entry
+	LoginMethod     string
+	SSOConnectionID int64
+	MFARequired     bool
+	Enforce         bool
 }
 
 // SignInCandidates lists the accounts the login policy chooses among when the user's
@@ -248,15 +249,16 @@ func (q Q) SignInCandidates(ctx context.Context, userID int64) ([]CandidateRow, 
 	for i, e := range entries {
 		ids[i] = e.AccountID
 	}
-	rows, _ := q.db.Query(ctx, `SELECT id, login_method, mfa_required, enforce_on_entry FROM accounts WHERE id = ANY($1)`, ids)
+	rows, _ := q.db.Query(ctx, `SELECT id, login_method, coalesce(sso_connection_id, 0), mfa_required, enforce_on_entry
+		FROM accounts WHERE id = ANY($1)`, ids)
 	type settings struct {
-		id           int64
-		method       string
-		mfa, enforce bool
+		id, connection int64
+		method         string
+		mfa, enforce   bool
 	}
 	all, err := collect(rows, func(r pgx.CollectableRow) (settings, error) {
 		var x settings
-		return x, r.Scan(&x.id, &x.method, &x.mfa, &x.enforce)
+		return x, r.Scan(&x.id, &x.method, &x.connection, &x.mfa, &x.enforce)
 	})
 	if err != nil {
 		return nil, err
@@ -268,7 +270,7 @@ func (q Q) SignInCandidates(ctx context.Context, userID int64) ([]CandidateRow, 
 	out := make([]CandidateRow, 0, len(entries))
 	for _, e := range entries {
 		x := by[e.AccountID]
-		out = append(out, CandidateRow{Entry: e, LoginMethod: x.method, MFARequired: x.mfa, Enforce: x.enforce})
+		out = append(out, CandidateRow{Entry: e, LoginMethod: x.method, SSOConnectionID: x.connection, MFARequired: x.mfa, Enforce: x.enforce})
 	}
 	return out, nil
 }

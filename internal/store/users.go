@@ -81,6 +81,8 @@ type SignInFacts struct {
 	Favourite   domain.Account
 	LoginMethod string
 	MFARequired bool
+	// SSOIdentities are the connections at which the user has a linked identity.
+	SSOIdentities []int64
 	// TOTPSecret is the user's sealed TOTP secret, nil when they have not set it up.
 	TOTPSecret []byte
 	// Failed attempts counted against the email and the address (zero times when none).
@@ -104,7 +106,8 @@ const signInFactsSQL = `SELECT coalesce(u.id, 0), coalesce(u.email, ''), coalesc
 		a.id IS NOT NULL AND a.status = 'active' AND (
 			EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id AND m.user_id = u.id AND m.status = 'active')
 			OR EXISTS (SELECT 1 FROM organisation_owners oo WHERE oo.organisation_id = a.organisation_id AND oo.user_id = u.id)),
-		coalesce(a.login_method, ''), coalesce(a.mfa_required, false),
+		coalesce(a.login_method, ''), coalesce(a.mfa_required, false), coalesce(a.sso_connection_id, 0),
+		ARRAY(SELECT si.connection_id FROM sso_identities si WHERE si.user_id = u.id ORDER BY si.connection_id),
 		coalesce(a.id, 0), coalesce(a.name, ''), coalesce(a.enforce_on_entry, false), u.totp_secret,
 		coalesce(te.failures, 0), te.last_failure_at, coalesce(ti.failures, 0), ti.last_failure_at
 		FROM (SELECT) AS one
@@ -119,7 +122,7 @@ func scanSignInFacts(row pgx.Row) (SignInFacts, error) {
 	var emailLast, ipLast *time.Time
 	err := row.Scan(&u.ID, &u.Email, &u.FullName,
 		&u.FavouriteAccountID, &u.LastLoginAt, &u.SessionEpoch, &u.IsStaff,
-		&u.Disabled, &f.PasswordHash, &f.FavouriteOK, &f.LoginMethod, &f.MFARequired,
+		&u.Disabled, &f.PasswordHash, &f.FavouriteOK, &f.LoginMethod, &f.MFARequired, &f.Favourite.SSOConnectionID, &f.SSOIdentities,
 		&f.Favourite.ID, &f.Favourite.Name, &f.Favourite.EnforceOnEntry, &f.TOTPSecret,
 		&f.EmailFailures, &emailLast, &f.IPFailures, &ipLast)
 	if emailLast != nil {

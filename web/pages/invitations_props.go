@@ -51,6 +51,7 @@ func InvitationActionHref(accountSlug string, id int64, action string) string {
 // Modes of an invitation link's page when the link works.
 const (
 	InvitationModeNew       = "new"        // nobody has the email: choose a name and password
+	InvitationModeSSO       = "sso"        // nobody has the email, and the account signs in only through SSO
 	InvitationModeSignIn    = "sign-in"    // the email has a user, not signed in: sign in first
 	InvitationModeAnswer    = "answer"     // signed in as the invited email: accept or decline
 	InvitationModeWrongUser = "wrong-user" // signed in as someone else: nothing granted

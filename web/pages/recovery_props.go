@@ -33,6 +33,9 @@ type EmailChangeProps struct {
 	// NeedPassword is true when the session signed in too long ago to change the email
 	// without the current password.
 	NeedPassword bool
+	// SSOReauth offers confirming who they are through their identity provider
+	// instead (the session signed in through single sign-on).
+	SSOReauth bool
 	// Pending is the address a confirmation link was sent to, valid until PendingUntil
 	// ("" when no change is waiting).
 	Pending      string

@@ -76,6 +76,9 @@ type TwoFactorProps struct {
 	Recent        bool
 	Next          string
 	PasswordError string
+	// SSOReauth offers confirming through the identity provider instead (the session
+	// signed in through single sign-on).
+	SSOReauth bool
 }
 
 // SecurityProps is an account's security settings page.
@@ -83,8 +86,11 @@ type SecurityProps struct {
 	Shell   web.Shell
 	Account domain.Account
 	// The form's values (as submitted when re-shown) and errors by field.
-	LoginMethod    string
-	MFARequired    bool
-	EnforceOnEntry bool
-	Errors         map[string]string
+	LoginMethod     string
+	SSOConnectionID int64
+	MFARequired     bool
+	EnforceOnEntry  bool
+	Errors          map[string]string
+	// Connections are the organisation's SSO connections to choose from.
+	Connections []domain.SSOConnection
 }
