@@ -47,25 +47,6 @@ func CheckSignInEmail(email string) (string, error) {
 
 var errEmailInvalid = domain.FieldError("email", "That is not an email address. Enter one like name@example.com.")
 
-// SignInSteps returns what a user identified by email still owes under the login
-// policy of their favourite account. Unknown emails get the password step too, so the
-// answer reveals nothing. An email CheckSignInEmail refuses gives its error.
-func (a *App) SignInSteps(ctx context.Context, email string, proof policy.Proof) ([]policy.Step, error) {
-	email, err := CheckSignInEmail(email)
-	if err != nil {
-		return nil, err
-	}
-	f, err := a.store.SignInFacts(ctx, email, emailThrottleKey(email), "")
-	if err != nil {
-		return nil, err
-	}
-	st, err := stateOf(ctx, a.store.Q, f)
-	if err != nil {
-		return nil, err
-	}
-	return st.Owed(proof), nil
-}
-
 // SignInStateFor returns the sign-in state of the user with email (normalised by
 // CheckSignInEmail), for a sign-in whose first step is single sign-on: the email step
 // sends such a user to their identity provider (the one deliberate exception to
