@@ -8,6 +8,7 @@ import (
 	"atrium/internal/auth"
 	"atrium/internal/domain"
 	"atrium/internal/mail"
+	"atrium/internal/policy"
 	"atrium/internal/store"
 )
 
@@ -138,9 +139,12 @@ func (a *App) lockByLink(ctx context.Context, tx *store.Tx, token string) (locke
 // its role, and lists them in the organisation. The actor's email must be the invited
 // one (EFORBIDDEN otherwise, nothing granted); the link must still work
 // (ErrInvitationClosed otherwise); a seat must be free, counted again under the
-// account's lock. A second acceptance by the same user (a double submit) succeeds
-// without granting twice. The inviter is emailed. Audited.
-func (a *App) AcceptInvitation(ctx context.Context, actor Actor, token string) (domain.Invitation, error) {
+// account's lock. The session, having proven proof, must owe nothing the invited
+// account's rules ask of someone joining it (policy.Join, read afresh under the lock):
+// ErrJoinStepsOwed otherwise, nothing granted and the invitation still pending. A
+// second acceptance by the same user (a double submit) succeeds without granting
+// twice. The inviter is emailed. Audited.
+func (a *App) AcceptInvitation(ctx context.Context, actor Actor, token string, proof policy.Proof) (domain.Invitation, error) {
 	u, err := a.User(ctx, actor.UserID)
 	if err != nil {
 		return domain.Invitation{}, err
@@ -160,6 +164,13 @@ func (a *App) AcceptInvitation(ctx context.Context, actor Actor, token string) (
 		}
 		if l.state != LinkOpen {
 			return ErrInvitationClosed
+		}
+		steps, err := joinSteps(ctx, tx.Q, l.acc, u, proof)
+		if err != nil {
+			return err
+		}
+		if len(steps) > 0 {
+			return ErrJoinStepsOwed
 		}
 		return a.accept(ctx, tx, l, u, actor)
 	})

@@ -191,80 +191,71 @@ func Entry(target Rules, subj Subject, p Proof) []Step {
 	return need(target, subj, p, true)
 }
 
-// Join returns what an invitee still owes to accept an invitation into target and
-// land there: the sign-in steps under the rules that govern them (f read with the
-// invitation's account among their accounts, so for a new user it governs), then
-// whatever target asks on entry.
-func Join(f Facts, target Rules, p Proof) []Step {
-	return Owed(Governing(f), &target, f.Subject, p)
+// Join returns what a signed-in user who has proven p still owes to accept an
+// invitation into target: joining is when they first come under its rules, so they
+// prove what target's own rules ask whether or not it enforces them on entry. An
+// account that signs in only through single sign-on asks for a round trip through its
+// connection (linking an identity there first when subj has none), unless the session
+// signed in or stepped up through it; one that requires two-factor authentication asks
+// for a code (or enrolment first), unless the session proved one. A password (or
+// either-method) account asks nothing more of someone already signed in. Someone new
+// to Atrium, who signs in on accepting, is not asked here: the invited account is
+// their only one, so SignIn applies its rules in full.
+func Join(target Rules, subj Subject, p Proof) []Step {
+	var steps []Step
+	if target.LoginMethod == LoginSSO {
+		steps = append(steps, methodSteps(target, subj, p, false)...)
+	}
+	return append(steps, secondFactor(target, subj, p, false)...)
 }
 
-// Owed returns what a session still owes to be signed in under the governing rules
-// gov and, when target is not nil, to enter target as well: SignIn's steps, then
-// Entry's (a step both ask for is asked once, for the account's reason).
-func Owed(gov Rules, target *Rules, subj Subject, p Proof) []Step {
-	steps := SignIn(gov, subj, p)
-	if target == nil {
-		return steps
-	}
-	for _, s := range Entry(*target, subj, p) {
-		i := indexStep(steps, s)
-		switch {
-		case i < 0:
-			steps = append(steps, s)
-		case steps[i].AccountID == 0:
-			steps[i] = s // the account's rule is the better reason to give
-		}
-	}
-	return steps
-}
-
-// need applies one account's rules.
+// need applies one account's rules: the login method's step, then the second factor.
 func need(r Rules, subj Subject, p Proof, stepUp bool) []Step {
-	why := func(s Step) Step {
-		s.AccountID, s.AccountName, s.StepUp = r.AccountID, r.AccountName, stepUp
-		return s
-	}
-	sso := func() Step {
-		return why(Step{Kind: StepSSO, ConnectionID: r.SSOConnectionID, Link: !subj.linked(r.SSOConnectionID)})
+	return append(methodSteps(r, subj, p, stepUp), secondFactor(r, subj, p, stepUp)...)
+}
+
+// why gives s the account of r as its reason.
+func why(r Rules, s Step, stepUp bool) Step {
+	s.AccountID, s.AccountName, s.StepUp = r.AccountID, r.AccountName, stepUp
+	return s
+}
+
+// methodSteps is what r's login method asks of a session that has proven p.
+func methodSteps(r Rules, subj Subject, p Proof, stepUp bool) []Step {
+	sso := func() []Step {
+		return []Step{why(r, Step{Kind: StepSSO, ConnectionID: r.SSOConnectionID, Link: !subj.linked(r.SSOConnectionID)}, stepUp)}
 	}
 	viaSSO := p.ProvedSSO(r.SSOConnectionID)
-	var steps []Step
 	switch r.LoginMethod {
 	case LoginSSO:
 		if !viaSSO {
-			steps = append(steps, sso())
+			return sso()
 		}
 	case LoginBoth:
 		if !viaSSO && p.Method != MethodPassword {
 			if r.SSOConnectionID != 0 && !subj.HasPassword {
-				steps = append(steps, sso())
-			} else {
-				steps = append(steps, why(Step{Kind: StepPassword}))
+				return sso()
 			}
+			return []Step{why(r, Step{Kind: StepPassword}, stepUp)}
 		}
 	default:
 		if p.Method != MethodPassword {
-			steps = append(steps, why(Step{Kind: StepPassword}))
+			return []Step{why(r, Step{Kind: StepPassword}, stepUp)}
 		}
 	}
-	if r.MFARequired && !p.MFA {
-		kind := StepTOTP
-		if !subj.TOTPEnrolled {
-			kind = StepTOTPEnrol
-		}
-		steps = append(steps, why(Step{Kind: kind}))
-	}
-	return steps
+	return nil
 }
 
-func indexStep(steps []Step, s Step) int {
-	for i, t := range steps {
-		if t.Kind == s.Kind && t.ConnectionID == s.ConnectionID {
-			return i
-		}
+// secondFactor is the code (or enrolment) r asks of a session that has proven p.
+func secondFactor(r Rules, subj Subject, p Proof, stepUp bool) []Step {
+	if !r.MFARequired || p.MFA {
+		return nil
 	}
-	return -1
+	kind := StepTOTP
+	if !subj.TOTPEnrolled {
+		kind = StepTOTPEnrol
+	}
+	return []Step{why(r, Step{Kind: kind}, stepUp)}
 }
 
 // ReauthWindow is how long after proving who they are a user may change their

@@ -121,14 +121,24 @@ func TestPolicy(t *testing.T) {
 		{"2FA account without step-up accepts a password session", Facts{Subject: enrolled}, &strict, false, pw, nil},
 		{"entering a lax account asks nothing", Facts{Subject: pwUser}, &lax, false, pw, nil},
 
-		// An invitee accepting into a stricter account.
-		{"new invitee whose only account requires 2FA: enrolment", Facts{Subject: pwUser,
-			Candidates: []Candidate{cand(strict, 1)}}, &strict, true, pw, []Step{step(StepTOTPEnrol, strict)}},
-		{"invitee with a lax favourite joining a step-up account: a code", Facts{Subject: enrolled, Favourite: fav(lax),
-			Candidates: []Candidate{cand(lax, 1), cand(vault, 2)}}, &vault, true, pw, []Step{up(StepTOTP, vault)}},
-		{"invitee with a lax favourite joining a 2FA account without step-up", Facts{Subject: pwUser, Favourite: fav(lax),
-			Candidates: []Candidate{cand(lax, 1), cand(strict, 2)}}, &strict, true, pw, nil},
-		{"invitee with a strict favourite and a lax invitation", Facts{Subject: enrolled, Favourite: fav(strict)}, &lax, true, pw, []Step{step(StepTOTP, strict)}},
+		// A signed-in user accepting an invitation: the invited account's own rules,
+		// whether or not it applies them on entry.
+		{"existing user joining a 2FA account: a code, saying why", Facts{Subject: enrolled}, &strict, true, pw, []Step{step(StepTOTP, strict)}},
+		{"existing user joining a 2FA account, not enrolled: enrolment", Facts{Subject: pwUser}, &strict, true, pw, []Step{step(StepTOTPEnrol, strict)}},
+		{"existing user joining a step-up 2FA account: the same code", Facts{Subject: enrolled}, &vault, true, pw, []Step{step(StepTOTP, vault)}},
+		{"existing user joining a 2FA account, code proven this session: nothing", Facts{Subject: enrolled}, &strict, true, pwMFA, nil},
+		{"existing user joining an SSO-only account, no identity: SSO that links one", Facts{Subject: pwUser}, &ssoOnly, true, pw, []Step{sso(ssoOnly, true, false)}},
+		{"existing user joining an SSO-only account, identity linked: SSO", Facts{Subject: linked7}, &ssoOnly, true, pw, []Step{sso(ssoOnly, false, false)}},
+		{"existing user joining an SSO-only account: SSO at another connection is not enough", Facts{Subject: linked7}, &ssoGuard, true, sso7, []Step{sso(ssoGuard, true, false)}},
+		{"existing user joining an SSO-only account, signed in through it: nothing", Facts{Subject: linked7}, &ssoOnly, true, sso7, nil},
+		{"existing user joining an SSO-only account, stepped up through it: nothing", Facts{Subject: linked7}, &ssoOnly, true,
+			Proof{Method: MethodPassword, SteppedUp: []int64{7}}, nil},
+		{"existing user joining SSO plus 2FA: SSO, then the code", Facts{Subject: Subject{HasPassword: true, TOTPEnrolled: true}}, &ssoMFA, true, pw,
+			[]Step{sso(ssoMFA, true, false), step(StepTOTP, ssoMFA)}},
+		{"existing user joining a lax account: nothing", Facts{Subject: pwUser}, &lax, true, pw, nil},
+		{"existing user signed in through SSO joining a password account: nothing", Facts{Subject: linked7}, &lax, true, sso7, nil},
+		{"existing user without a password joining an either-method account: nothing", Facts{Subject: Subject{SSOIdentities: []int64{9}}}, &either, true,
+			Proof{Method: MethodSSO, ConnectionID: 9}, nil},
 
 		// SSO (the SSO work carries these out).
 		{"favourite SSO-only, no linked identity: SSO that links one", Facts{Subject: pwUser, Favourite: fav(ssoOnly)}, nil, false, Proof{}, []Step{sso(ssoOnly, true, false)}},
@@ -155,7 +165,7 @@ func TestPolicy(t *testing.T) {
 			var got []Step
 			switch {
 			case tt.join:
-				got = Join(tt.facts, *tt.target, tt.proof)
+				got = Join(*tt.target, tt.facts.Subject, tt.proof)
 			case tt.target != nil:
 				got = Entry(*tt.target, tt.facts.Subject, tt.proof)
 			default:

@@ -13,14 +13,21 @@ import (
 )
 
 // invitationAccept accepts an invitation (public route). Signed in as the invited
-// email, it makes the user a member and opens the account; signed out, for an email
+// email, it makes the user a member and opens the account, once the session has
+// proven what the account's rules ask of someone joining it (policy.Join); until then
+// it grants nothing and sends the browser to prove it (the step-up pages, which come
+// back to the link, where Accept then takes effect). Signed out, for an email
 // without a user, it creates the user with the name and password of the form, signs
 // them in and opens the account. Signed in as someone else, nothing is granted (403).
 // A link that no longer works shows why; an email that has a user asks to sign in.
 func (s *Server) invitationAccept(w http.ResponseWriter, r *http.Request) {
 	token := chi.URLParam(r, "token")
 	if u, signedIn := s.optionalUser(r); signedIn {
-		inv, err := s.app.AcceptInvitation(r.Context(), actorOf(r, u), token)
+		inv, err := s.app.AcceptInvitation(r.Context(), actorOf(r, u), token, s.proof(r))
+		if errors.Is(err, app.ErrJoinStepsOwed) {
+			http.Redirect(w, r, joinStepPath(token), http.StatusSeeOther)
+			return
+		}
 		if err != nil {
 			s.invitationRefused(w, r, err, pages.InvitationProps{})
 			return

@@ -7,6 +7,7 @@ import (
 
 	"atrium/internal/app"
 	"atrium/internal/domain"
+	"atrium/internal/policy"
 	"atrium/web/pages"
 )
 
@@ -41,6 +42,9 @@ func (s *Server) renderInvitation(w http.ResponseWriter, r *http.Request, status
 		p.Mode = pages.InvitationModeWrongUser
 	case signedIn:
 		p.Mode = pages.InvitationModeAnswer
+		if up, err := s.app.JoinSteps(r.Context(), u.ID, p.Token, s.proof(r)); err == nil && len(up.Steps) > 0 {
+			p.JoinReason, p.JoinStep = up.Steps[0].Reason(), joinStepText(up.Steps[0])
+		}
 	case v.UserExists:
 		p.Mode = pages.InvitationModeSignIn
 		s.setLoginEmail(w, v.Invitation.Email) // the sign-in form starts with the invited email
@@ -66,4 +70,17 @@ func (s *Server) invitationLinkProblem(w http.ResponseWriter, r *http.Request, e
 	}
 	s.render(w, r, http.StatusNotFound, pages.Message(pages.MessageProps{Title: "This invitation link is not valid",
 		Body: domain.ErrorMessage(err), LinkHref: link, LinkText: text, SignedIn: signedIn}))
+}
+
+// joinStepText says what accepting asks first, for the invitation's page.
+func joinStepText(step policy.Step) string {
+	switch step.Kind {
+	case policy.StepTOTP:
+		return "When you accept, you are asked for a code from your authenticator app first."
+	case policy.StepTOTPEnrol:
+		return "When you accept, you set up two-factor authentication first."
+	case policy.StepSSO:
+		return "When you accept, you sign in through its identity provider first."
+	}
+	return ""
 }

@@ -13,21 +13,22 @@ import (
 	"atrium/web/pages"
 )
 
-// stepUpSSO sends a session that owes an account's single sign-on on entry to the
-// account's identity provider, coming back to the page asked for.
+// stepUpSSO sends a session that owes an account's single sign-on on entry (or on
+// joining it through an invitation) to the account's identity provider, coming back
+// to the page asked for (the invitation link).
 func (s *Server) stepUpSSO(w http.ResponseWriter, r *http.Request) {
-	slug, next := stepUpTarget(r)
-	if slug == "" {
+	t := stepUpTarget(r)
+	if t.slug == "" && t.token == "" {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	up, err := s.app.StepUp(r.Context(), currentUser(r).ID, slug, s.proof(r))
+	up, err := s.stepsOf(r, t)
 	if err != nil {
-		s.fail(w, r, err)
+		s.stepRefused(w, r, t, err)
 		return
 	}
 	if len(up.Steps) == 0 || up.Steps[0].Kind != policy.StepSSO {
-		http.Redirect(w, r, stepUpPath(slug, next), http.StatusSeeOther)
+		http.Redirect(w, r, stepPagePath(t), http.StatusSeeOther)
 		return
 	}
 	f, to, err := s.app.SSOStart(r.Context(), up.Steps[0].ConnectionID, app.FlowStepUp)
@@ -35,12 +36,22 @@ func (s *Server) stepUpSSO(w http.ResponseWriter, r *http.Request) {
 		s.ssoRefused(w, r, err)
 		return
 	}
-	f.AccountSlug, f.Next = up.Account.Slug, next
+	f.AccountSlug, f.Next = up.Account.Slug, t.next
 	s.startFlow(w, r, f, to)
 }
 
-func stepUpSSOPath(slug, next string) string {
-	return "/step-up/sso?" + url.Values{"account": {slug}, "next": {next}}.Encode()
+// stepPagePath is the step-up page of t.
+func stepPagePath(t stepFor) string { return "/step-up?" + stepQuery(t) }
+
+// stepUpSSOPath starts the single sign-on round trip of t.
+func stepUpSSOPath(t stepFor) string { return "/step-up/sso?" + stepQuery(t) }
+
+func stepQuery(t stepFor) string {
+	q := url.Values{}
+	for k, v := range t.hidden() {
+		q.Set(k, v)
+	}
+	return q.Encode()
 }
 
 // reauthSSO confirms who a signed-in user is by a fresh round trip through the

@@ -68,6 +68,11 @@ type InvitationProps struct {
 	Mode string
 	// SignedInAs is the email of the signed-in user ("" when signed out).
 	SignedInAs string
+	// JoinReason says why accepting first asks for a step ("Acme Vault requires
+	// two-factor authentication."), and JoinStep what that step is; "" when Accept
+	// takes effect at once.
+	JoinReason string
+	JoinStep   string
 	// FullName is the name typed on the new-user form; the errors are the form's.
 	FullName      string
 	FullNameError string
