@@ -85,6 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	st := store.New(pool)
 	a := app.New(st, auth.NewHasherImpl(auth.DefaultParams, cfg.HashWorkers, hashImpl), cfg.BaseURL)
 	a.SetInvitationTTL(cfg.InvitationTTL)
+	a.SetSSOPrivateNetworks(cfg.SSOPrivateNetworks())
 	key := cfg.SecretKey
 	if cfg.DevSecretKey {
 		key = auth.DevelopmentSecretKey

@@ -28,7 +28,8 @@ type App struct {
 	// sealer seals TOTP secrets at rest; nil until SetSecretKey (two-factor use cases
 	// fail without it).
 	sealer *auth.Sealer
-	// ssoClient reaches identity providers (SetSSOClient); ssoCache keeps what was
+	// ssoClient reaches identity providers (refusing private networks unless
+	// SetSSOPrivateNetworks or SetSSOClient says otherwise); ssoCache keeps what was
 	// discovered of them.
 	ssoClient *sso.Client
 	ssoCache  providers
@@ -37,7 +38,7 @@ type App struct {
 // New wires the use cases over a store and a password hasher. baseURL prefixes links.
 func New(s *store.Store, h *auth.Hasher, baseURL string) *App {
 	return &App{store: s, hasher: h, mail: mail.NewQueue(s.Pool, baseURL), now: time.Now, baseURL: baseURL,
-		invitationTTL: DefaultInvitationTTL}
+		invitationTTL: DefaultInvitationTTL, ssoClient: sso.NewClient(false)}
 }
 
 // DefaultInvitationTTL is how long an invitation link works unless configured.

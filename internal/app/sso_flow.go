@@ -58,6 +58,24 @@ func SSOFailure(err error) error {
 	if errors.As(err, &e) {
 		return err
 	}
+	// A refused address says only why, not the request that was refused.
+	var private *sso.PrivateAddressError
+	refusal := ""
+	switch {
+	case errors.As(err, &private):
+		refusal = private.Error()
+	case errors.Is(err, sso.ErrScheme):
+		refusal = sso.ErrScheme.Error()
+	}
+	if refusal != "" {
+		for _, k := range []error{sso.ErrDiscovery, sso.ErrMetadata, sso.ErrExchange} {
+			if errors.Is(err, k) {
+				refusal = k.Error() + ": " + refusal
+				break
+			}
+		}
+		return &domain.Error{Code: domain.EUNAUTHORISED, Message: "Single sign-on did not complete: " + clip(refusal, 300) + "."}
+	}
 	for _, k := range []error{sso.ErrDiscovery, sso.ErrState, sso.ErrProvider, sso.ErrExchange, sso.ErrIDToken, sso.ErrNonce,
 		sso.ErrSubject, sso.ErrMetadata, sso.ErrAssertion, sso.ErrReplay} {
 		if errors.Is(err, k) {
@@ -107,12 +125,14 @@ func (a *App) forgetProvider(id int64) {
 // SetSSOClient sets the HTTP client used to reach identity providers.
 func (a *App) SetSSOClient(c *sso.Client) { a.ssoClient = c }
 
-func (a *App) httpClient() *sso.Client {
-	if a.ssoClient != nil {
-		return a.ssoClient
-	}
-	return sso.NewClient()
-}
+// SetSSOPrivateNetworks says whether identity providers may be fetched from private
+// networks (loopback, RFC 1918, link-local …): ATRIUM_SSO_ALLOW_PRIVATE_NETWORKS, or
+// ATRIUM_DEV, whose development identity provider is this server. Refused unless set.
+func (a *App) SetSSOPrivateNetworks(allow bool) { a.ssoClient = sso.NewClient(allow) }
+
+// httpClient is the client that reaches identity providers: by default one that
+// refuses private networks (sso.NewClient).
+func (a *App) httpClient() *sso.Client { return a.ssoClient }
 
 // oidcOf returns the connection's discovered provider, from the cache when fresh.
 func (a *App) oidcOf(ctx context.Context, c domain.SSOConnection, fresh bool) (*sso.OIDC, error) {

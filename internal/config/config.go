@@ -48,7 +48,16 @@ type Config struct {
 	// InvitationTTL is how long an invitation link works: ATRIUM_INVITATION_TTL,
 	// default 168h (7 days), at most 720h (30 days).
 	InvitationTTL time.Duration
+	// SSOAllowPrivateNetworks (ATRIUM_SSO_ALLOW_PRIVATE_NETWORKS=1) lets the identity
+	// providers of SSO connections be fetched from private networks (loopback, RFC 1918,
+	// link-local …), refused otherwise; see SSOPrivateNetworks.
+	SSOAllowPrivateNetworks bool
 }
+
+// SSOPrivateNetworks reports whether identity providers may be fetched from private
+// networks: when configured, and in development, whose identity provider is served by
+// this very process (/dev/idp).
+func (c Config) SSOPrivateNetworks() bool { return c.SSOAllowPrivateNetworks || c.Dev }
 
 // DevMailbox reports whether email goes to the development mailbox (/dev/mail): in
 // development, with no SMTP server configured.
@@ -87,6 +96,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MailPoll:        200 * time.Millisecond,
 	}
 	c.Dev, _ = strconv.ParseBool(or(getenv("ATRIUM_DEV"), "false"))
+	if v := getenv("ATRIUM_SSO_ALLOW_PRIVATE_NETWORKS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("ATRIUM_SSO_ALLOW_PRIVATE_NETWORKS: %q is not 1 or 0", v)
+		}
+		c.SSOAllowPrivateNetworks = b
+	}
 	if c.DatabaseURL == "" {
 		return c, errors.New("DATABASE_URL is not set (make run sets it for you)")
 	}

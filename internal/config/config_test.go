@@ -116,3 +116,26 @@ func TestFromEnv_InvitationTTL(t *testing.T) {
 		}
 	}
 }
+
+// TestFromEnv_SSOPrivateNetworks: identity providers are fetched from private
+// networks only when configured, or in development (its provider is this server).
+func TestFromEnv_SSOPrivateNetworks(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{}, false},
+		{map[string]string{"ATRIUM_SSO_ALLOW_PRIVATE_NETWORKS": "0"}, false},
+		{map[string]string{"ATRIUM_SSO_ALLOW_PRIVATE_NETWORKS": "1"}, true},
+		{map[string]string{"ATRIUM_DEV": "1"}, true},
+	} {
+		tc.env["DATABASE_URL"], tc.env["ATRIUM_SECRET_KEY"] = "postgres://x", testKey
+		c, err := FromEnv(env(tc.env))
+		if err != nil || c.SSOPrivateNetworks() != tc.want {
+			t.Errorf("%v: private networks %v (%v), want %v", tc.env, c.SSOPrivateNetworks(), err, tc.want)
+		}
+	}
+	if _, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_SSO_ALLOW_PRIVATE_NETWORKS": "maybe"})); err == nil {
+		t.Error("ATRIUM_SSO_ALLOW_PRIVATE_NETWORKS=maybe accepted")
+	}
+}

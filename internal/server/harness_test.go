@@ -122,6 +122,10 @@ type envOptions struct {
 	// mailAttempts is each delivery job's number of attempts (default 3); retries wait
 	// mail.Backoff(5ms, attempt).
 	mailAttempts int
+	// refusePrivateNetworks makes the server refuse identity providers in private
+	// networks, as in production; by default it allows them, since the tests' providers
+	// listen on loopback (ATRIUM_SSO_ALLOW_PRIVATE_NETWORKS=1).
+	refusePrivateNetworks bool
 }
 
 // newEnvWith starts a server over a fresh database, with the options.
@@ -157,9 +161,13 @@ func serveEnv(t testing.TB, dbURL string, opts envOptions) *env {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	cfg := config.Config{DatabaseURL: dbURL, BaseURL: base, SessionLife: 12 * time.Hour, HashWorkers: 2, Dev: opts.dev}
+	cfg := config.Config{DatabaseURL: dbURL, BaseURL: base, SessionLife: 12 * time.Hour, HashWorkers: 2, Dev: opts.dev,
+		SSOAllowPrivateNetworks: !opts.refusePrivateNetworks}
 	st := store.New(pool)
 	a := app.New(st, auth.NewHasher(pgtest.FastParams, 2), base)
+	if cfg.SSOPrivateNetworks() {
+		a.SetSSOPrivateNetworks(true) // otherwise app's own default: refused
+	}
 	if err := a.SetSecretKey(pgtest.SecretKey); err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func DiscoverOIDC(ctx context.Context, client *http.Client, s OIDCSettings) (*OI
 	defer cancel()
 	p, err := oidc.NewProvider(dctx, s.Issuer)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDiscovery, err)
+		return nil, fmt.Errorf("%w: %w", ErrDiscovery, err)
 	}
 	scopes := []string{oidc.ScopeOpenID}
 	for _, sc := range s.Scopes {
@@ -136,7 +136,7 @@ func (o *OIDC) Finish(ctx context.Context, code string, ch Challenge) (Claims, e
 	defer cancel()
 	tok, err := o.config.Exchange(xctx, code, oauth2.VerifierOption(ch.Verifier))
 	if err != nil {
-		return Claims{}, fmt.Errorf("%w: %v", ErrExchange, err)
+		return Claims{}, fmt.Errorf("%w: %w", ErrExchange, err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
@@ -175,10 +175,3 @@ func (o *OIDC) VerifyIDToken(ctx context.Context, raw, nonce string) (Claims, er
 	}
 	return Claims{Subject: t.Subject, Email: strings.TrimSpace(c.Email), EmailVerified: verified, Name: strings.TrimSpace(c.Name)}, nil
 }
-
-// Client is the HTTP client that reaches identity providers (discovery, keys, the
-// token endpoint, SAML metadata).
-type Client = http.Client
-
-// NewClient returns a client with a time limit on each request.
-func NewClient() *Client { return &http.Client{Timeout: 10 * time.Second} }

@@ -56,7 +56,7 @@ func FetchSAMLMetadata(ctx context.Context, client *http.Client, metadataURL str
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMetadata, err)
+		return nil, fmt.Errorf("%w: %w", ErrMetadata, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
