@@ -45,8 +45,8 @@ type SAML struct {
 // maxMetadata bounds the identity provider metadata read from a URL.
 const maxMetadata = 200_000
 
-// FetchSAMLMetadata fetches an identity provider's metadata through client. Errors
-// wrap ErrMetadata.
+// FetchSAMLMetadata fetches an identity provider's metadata through client and checks
+// it as CheckSAMLMetadata does. Errors wrap ErrMetadata.
 func FetchSAMLMetadata(ctx context.Context, client *http.Client, metadataURL string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -69,8 +69,8 @@ func FetchSAMLMetadata(ctx context.Context, client *http.Client, metadataURL str
 	if len(b) > maxMetadata {
 		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMetadata, maxMetadata)
 	}
-	if _, err := samlsp.ParseMetadata(b); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMetadata, err)
+	if _, err := parseIdPMetadata(b); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
@@ -78,22 +78,30 @@ func FetchSAMLMetadata(ctx context.Context, client *http.Client, metadataURL str
 // CheckSAMLMetadata reports whether b is identity provider metadata with a
 // single sign-on service; errors wrap ErrMetadata.
 func CheckSAMLMetadata(b []byte) error {
+	_, err := parseIdPMetadata(b)
+	return err
+}
+
+// parseIdPMetadata parses identity provider metadata and checks that it names a
+// single sign-on service with the HTTP-Redirect binding, the one AuthRequest sends the
+// browser to. Errors wrap ErrMetadata.
+func parseIdPMetadata(b []byte) (*saml.EntityDescriptor, error) {
 	md, err := samlsp.ParseMetadata(b)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrMetadata, err)
+		return nil, fmt.Errorf("%w: %v", ErrMetadata, err)
 	}
 	sp := saml.ServiceProvider{IDPMetadata: md}
 	if sp.GetSSOBindingLocation(saml.HTTPRedirectBinding) == "" {
-		return fmt.Errorf("%w: it names no single sign-on service with the HTTP-Redirect binding", ErrMetadata)
+		return nil, fmt.Errorf("%w: it names no single sign-on service with the HTTP-Redirect binding", ErrMetadata)
 	}
-	return nil
+	return md, nil
 }
 
 // NewSAML builds the service provider of one connection. Errors wrap ErrMetadata.
 func NewSAML(s SAMLSettings) (*SAML, error) {
-	md, err := samlsp.ParseMetadata(s.IdPMetadata)
+	md, err := parseIdPMetadata(s.IdPMetadata)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMetadata, err)
+		return nil, err
 	}
 	key, err := x509.ParsePKCS8PrivateKey(s.KeyDER)
 	if err != nil {
@@ -126,9 +134,6 @@ func NewSAML(s SAMLSettings) (*SAML, error) {
 	}
 	if s.Now != nil {
 		sp.Clock = dsig.NewFakeClockAt(s.Now())
-	}
-	if sp.GetSSOBindingLocation(saml.HTTPRedirectBinding) == "" {
-		return nil, fmt.Errorf("%w: it names no single sign-on service with the HTTP-Redirect binding", ErrMetadata)
 	}
 	return &SAML{sp: sp}, nil
 }

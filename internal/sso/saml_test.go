@@ -181,3 +181,27 @@ func TestSAMLVerify_RefusesAnotherAudience(t *testing.T) {
 		t.Fatalf("the answer at a: %+v, %v", c, err)
 	}
 }
+
+// TestFetchSAMLMetadata_RefusesWithoutRedirectBinding: fetched metadata that names
+// no single sign-on service with the HTTP-Redirect binding is refused when fetched,
+// as pasted metadata is (CheckSAMLMetadata) and NewSAML does.
+func TestFetchSAMLMetadata_RefusesWithoutRedirectBinding(t *testing.T) {
+	p := newSAMLIdP(t)
+	postOnly := bytes.ReplaceAll(p.metadata(), []byte("bindings:HTTP-Redirect"), []byte("bindings:HTTP-POST"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(postOnly) }))
+	t.Cleanup(srv.Close)
+	const says = "no single sign-on service with the HTTP-Redirect binding"
+	if _, err := sso.FetchSAMLMetadata(context.Background(), http.DefaultClient, srv.URL); !errors.Is(err, sso.ErrMetadata) ||
+		!strings.Contains(err.Error(), says) {
+		t.Fatalf("fetched: %v, want ErrMetadata saying %q", err, says)
+	}
+	if err := sso.CheckSAMLMetadata(postOnly); !errors.Is(err, sso.ErrMetadata) || !strings.Contains(err.Error(), says) {
+		t.Fatalf("pasted: %v", err)
+	}
+	keyDER, certDER, _ := sso.NewSPKeyPair("Atrium")
+	if _, err := sso.NewSAML(sso.SAMLSettings{EntityID: "e", ACSURL: "http://rp.test/acs", MetadataURL: "http://rp.test/md",
+		KeyDER: keyDER, CertificateDER: certDER, IdPMetadata: postOnly}); !errors.Is(err, sso.ErrMetadata) ||
+		!strings.Contains(err.Error(), says) {
+		t.Fatalf("NewSAML: %v", err)
+	}
+}
