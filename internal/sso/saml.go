@@ -190,8 +190,11 @@ func (s *SAML) Verify(samlResponse, requestID string, consume Consume) (Claims, 
 	if err != nil {
 		return Claims{}, fmt.Errorf("%w: not base64", ErrAssertion)
 	}
-	s.sp.ReplayCache = replayFunc(consume)
-	a, err := s.sp.ParseXMLResponse(raw, []string{requestID}, s.sp.AcsURL)
+	// A copy per call: concurrent answers to one connection each consume through
+	// their own function, and s stays unchanged.
+	sp := *s.sp
+	sp.ReplayCache = replayFunc(consume)
+	a, err := sp.ParseXMLResponse(raw, []string{requestID}, sp.AcsURL)
 	if err != nil {
 		var ire *saml.InvalidResponseError
 		if errors.As(err, &ire) {

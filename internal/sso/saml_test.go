@@ -182,6 +182,47 @@ func TestSAMLVerify_RefusesAnotherAudience(t *testing.T) {
 	}
 }
 
+// TestSAMLVerify_ConcurrentAnswersConsumeApart: answers verified at the same time by
+// one connection each go through the consume function they were given, and only it.
+func TestSAMLVerify_ConcurrentAnswersConsumeApart(t *testing.T) {
+	p := newSAMLIdP(t)
+	a, _ := twoServiceProviders(t, p)
+	const n = 4
+	type answer struct{ response, requestID string }
+	answers := make([]answer, n)
+	for i := range answers {
+		answers[i].response, answers[i].requestID = p.answer(a)
+	}
+	counts := make([]int, n)
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = a.Verify(answers[i].response, answers[i].requestID, func(string, time.Time) error {
+				counts[i]++
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	for i := range answers {
+		if errs[i] != nil || counts[i] != 1 {
+			t.Errorf("answer %d: %v, its consume called %d times, want once", i, errs[i], counts[i])
+		}
+	}
+	// The connection keeps no consume function of its own: a replay is refused by the
+	// one passed in.
+	once := consumed()
+	if _, err := a.Verify(answers[0].response, answers[0].requestID, once); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Verify(answers[0].response, answers[0].requestID, once); !errors.Is(err, sso.ErrReplay) {
+		t.Fatalf("replayed: %v, want ErrReplay", err)
+	}
+}
+
 // TestFetchSAMLMetadata_RefusesWithoutRedirectBinding: fetched metadata that names
 // no single sign-on service with the HTTP-Redirect binding is refused when fetched,
 // as pasted metadata is (CheckSAMLMetadata) and NewSAML does.
