@@ -3,10 +3,12 @@ package sso
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -122,7 +124,7 @@ func TestClient_RefusesRedirectsIntoPrivateNetworks(t *testing.T) {
 	inside, hits := watched(t, nil)
 	ln, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
-		t.Skipf("no 127.0.0.2 to listen on: %v", err)
+		unavailable(t, "no 127.0.0.2 to listen on: %v", err)
 	}
 	outside := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -163,4 +165,39 @@ func TestClient_OnlyHTTP(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestNewClient_NoProxyWhenGuarded: the guarded client connects to providers itself,
+// never through a proxy from the environment, which would hide the address it connects
+// to from the check; allowed private networks, it keeps the environment's proxy.
+func TestNewClient_NoProxyWhenGuarded(t *testing.T) {
+	transport := func(c *Client) *http.Transport {
+		t.Helper()
+		sc, ok := c.Transport.(schemeCheck)
+		if !ok {
+			t.Fatalf("the client's transport is %T, not the scheme check", c.Transport)
+		}
+		tr, ok := sc.next.(*http.Transport)
+		if !ok {
+			t.Fatalf("the scheme check wraps %T, not an *http.Transport", sc.next)
+		}
+		return tr
+	}
+	if transport(NewClient(false)).Proxy != nil {
+		t.Fatal("the guarded client has a proxy")
+	}
+	if transport(NewClient(true)).Proxy == nil {
+		t.Fatal("allowed private networks, the client ignores the environment's proxy")
+	}
+}
+
+// unavailable skips the test for lack of something outside the repository, except in
+// CI, where a skipped check would go unnoticed.
+func unavailable(t *testing.T, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s (failing rather than skipping because CI is set)", msg)
+	}
+	t.Skip(msg)
 }
