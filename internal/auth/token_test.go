@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -16,7 +15,9 @@ func TestTokenWellFormed(t *testing.T) {
 	for _, bad := range []string{"", "not-a-token", strings.Repeat("A", 42), strings.Repeat("A", 44),
 		strings.Repeat("A", 42) + "+", strings.Repeat("A", 42) + "/", strings.Repeat("A", 42) + "=",
 		strings.Repeat("A", 42) + "B", // not canonical: the last character's spare bits are set
-		strings.Repeat("A", 41) + "\x00A", strings.Repeat("é", 21) + "A"} {
+		strings.Repeat("A", 41) + "\x00A", strings.Repeat("é", 21) + "A",
+		// Decoding skips newlines; with one among 43 characters, 32 bytes cannot come out.
+		strings.Repeat("A", 21) + "\n" + strings.Repeat("A", 21), strings.Repeat("A", 42) + "\r"} {
 		if TokenWellFormed(bad) {
 			t.Errorf("TokenWellFormed(%q) = true", bad)
 		}
@@ -36,22 +37,6 @@ func FuzzTokenWellFormed(f *testing.F) {
 		b, err := base64.RawURLEncoding.DecodeString(s)
 		if err != nil || len(b) != 32 || base64.RawURLEncoding.EncodeToString(b) != s {
 			t.Fatalf("accepted %q, which NewToken cannot make", s)
-		}
-	})
-}
-
-func FuzzHashToken(f *testing.F) {
-	tok, _ := NewToken()
-	for _, s := range []string{tok, "", "\x00", "\xed\xa0\x80", strings.Repeat("A", 1<<16)} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		h := HashToken(s)
-		if len(h) != 32 || !bytes.Equal(h, HashToken(s)) {
-			t.Fatalf("HashToken(%q) = %x: not 32 stable bytes", s, h)
-		}
-		if s != "" && bytes.Equal(h, HashToken(s+"x")) {
-			t.Fatalf("HashToken(%q) collides with a longer token", s)
 		}
 	})
 }
