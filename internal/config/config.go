@@ -63,15 +63,6 @@ func (c Config) SSOPrivateNetworks() bool { return c.SSOAllowPrivateNetworks || 
 // development, with no SMTP server configured.
 func (c Config) DevMailbox() bool { return c.Dev && c.SMTPURL == "" }
 
-// CheckMailDelivery refuses a server that has no way to deliver email.
-func (c Config) CheckMailDelivery() error {
-	if c.SMTPURL == "" && !c.Dev {
-		return errors.New("no way to deliver email: set SMTP_URL (smtp://user:pass@host:port), " +
-			"or ATRIUM_DEV=1 on a development machine to read email in the development mailbox at /dev/mail")
-	}
-	return nil
-}
-
 // Secure reports whether the app is served over https (cookies get Secure and __Host-).
 func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 

@@ -54,6 +54,9 @@ func TestTransportFor(t *testing.T) {
 	if tr, err := mail.TransportFor("smtp://mail.example", from, true); err != nil || tr.Name() != "smtp" {
 		t.Errorf("SMTP_URL in development: %v %v", tr, err)
 	}
+	if tr, err := mail.TransportFor("smtp://mail.example", from, false); err != nil || tr.Name() != "smtp" {
+		t.Errorf("SMTP_URL outside development: %v %v", tr, err)
+	}
 	if tr, err := mail.TransportFor("", from, true); err != nil || tr.Name() != "dev" {
 		t.Errorf("development without SMTP_URL: %v %v", tr, err)
 	}
