@@ -33,17 +33,19 @@ type Config struct {
 	// apart from the public listener; empty: no metrics.
 	MetricsAddr string
 	HashImpl    string // ATRIUM_HASH_IMPL, argon2id code: "fork" (default) or "xcrypto"; auth.ParseImpl checks it
-	// MailMaxAttempts (ATRIUM_MAIL_MAX_ATTEMPTS, default 8, at most 100) is how many
-	// times a message is tried before it is listed as failed in the staff console.
+	// MailMaxAttempts (ATRIUM_MAIL_MAX_ATTEMPTS, default DefaultMailMaxAttempts, at most
+	// 100) is how many times a message is tried before it is listed as failed in the
+	// staff console.
 	MailMaxAttempts int
-	// MailRescueAfter (ATRIUM_MAIL_RESCUE_AFTER, default 5m) is how long a delivery may
-	// run before it is taken for dead (its process killed) and retried.
+	// MailRescueAfter (ATRIUM_MAIL_RESCUE_AFTER, default DefaultMailRescueAfter, at least
+	// 1s) is how long a delivery may run before it is taken for dead (its process
+	// killed) and retried.
 	MailRescueAfter time.Duration
-	// MailWorkers (ATRIUM_MAIL_WORKERS, default 16, at most 256) is how many messages one
-	// process sends at once, each over its own SMTP connection.
+	// MailWorkers (ATRIUM_MAIL_WORKERS, default DefaultMailWorkers, at most 256) is how
+	// many messages one process sends at once, each over its own SMTP connection.
 	MailWorkers int
-	// MailPoll (ATRIUM_MAIL_POLL, default 200ms, at least 10ms) is how often idle
-	// delivery workers look for new messages.
+	// MailPoll (ATRIUM_MAIL_POLL, default DefaultMailPoll, at least 10ms) is how often
+	// idle delivery workers look for new messages.
 	MailPoll time.Duration
 	// InvitationTTL is how long an invitation link works: ATRIUM_INVITATION_TTL,
 	// default 168h (7 days), at most 720h (30 days).
@@ -53,6 +55,15 @@ type Config struct {
 	// link-local …), refused otherwise; see SSOPrivateNetworks.
 	SSOAllowPrivateNetworks bool
 }
+
+// Defaults of email delivery (the mail package's Delivery falls back to the same
+// values for fields left zero).
+const (
+	DefaultMailMaxAttempts = 8
+	DefaultMailRescueAfter = 5 * time.Minute
+	DefaultMailWorkers     = 16
+	DefaultMailPoll        = 200 * time.Millisecond
+)
 
 // SSOPrivateNetworks reports whether identity providers may be fetched from private
 // networks: when configured, and in development, whose identity provider is served by
@@ -81,10 +92,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 
 		InvitationTTL: 7 * 24 * time.Hour,
 
-		MailMaxAttempts: 8,
-		MailRescueAfter: 5 * time.Minute,
-		MailWorkers:     16,
-		MailPoll:        200 * time.Millisecond,
+		MailMaxAttempts: DefaultMailMaxAttempts,
+		MailRescueAfter: DefaultMailRescueAfter,
+		MailWorkers:     DefaultMailWorkers,
+		MailPoll:        DefaultMailPoll,
 	}
 	c.Dev, _ = strconv.ParseBool(or(getenv("ATRIUM_DEV"), "false"))
 	if v := getenv("ATRIUM_SSO_ALLOW_PRIVATE_NETWORKS"); v != "" {
@@ -97,26 +108,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.DatabaseURL == "" {
 		return c, errors.New("DATABASE_URL is not set (make run sets it for you)")
 	}
-	if v := getenv("ATRIUM_SESSION_LIFETIME"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return c, fmt.Errorf("ATRIUM_SESSION_LIFETIME: %q is not a duration like 12h", v)
-		}
-		c.SessionLife = d
-	}
-	if v := getenv("ATRIUM_INVITATION_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Hour || d > 30*24*time.Hour {
-			return c, fmt.Errorf("ATRIUM_INVITATION_TTL: %q is not a duration between 1h and 720h, like 168h", v)
-		}
-		c.InvitationTTL = d
-	}
-	if v := getenv("ATRIUM_HASH_WORKERS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return c, fmt.Errorf("ATRIUM_HASH_WORKERS: %q is not a positive number", v)
-		}
-		c.HashWorkers = n
+	if err := errors.Join(
+		durationEnv(getenv, "ATRIUM_SESSION_LIFETIME", &c.SessionLife, time.Nanosecond, 0, "12h"),
+		durationEnv(getenv, "ATRIUM_INVITATION_TTL", &c.InvitationTTL, time.Hour, 30*24*time.Hour, "168h"),
+		intEnv(getenv, "ATRIUM_HASH_WORKERS", &c.HashWorkers, 1, 0),
+		intEnv(getenv, "ATRIUM_MAIL_MAX_ATTEMPTS", &c.MailMaxAttempts, 1, 100),
+		durationEnv(getenv, "ATRIUM_MAIL_RESCUE_AFTER", &c.MailRescueAfter, time.Second, 0, "5m"),
+		intEnv(getenv, "ATRIUM_MAIL_WORKERS", &c.MailWorkers, 1, 256),
+		durationEnv(getenv, "ATRIUM_MAIL_POLL", &c.MailPoll, 10*time.Millisecond, 0, "1s"),
+	); err != nil {
+		return c, err
 	}
 	for _, v := range strings.Split(getenv("ATRIUM_TRUSTED_PROXIES"), ",") {
 		if v = strings.TrimSpace(v); v == "" {
@@ -131,34 +132,6 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
-	}
-	if v := getenv("ATRIUM_MAIL_MAX_ATTEMPTS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return c, fmt.Errorf("ATRIUM_MAIL_MAX_ATTEMPTS: %q is not a number from 1 to 100", v)
-		}
-		c.MailMaxAttempts = n
-	}
-	if v := getenv("ATRIUM_MAIL_RESCUE_AFTER"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Second {
-			return c, fmt.Errorf("ATRIUM_MAIL_RESCUE_AFTER: %q is not a duration of at least 1s, like 5m", v)
-		}
-		c.MailRescueAfter = d
-	}
-	if v := getenv("ATRIUM_MAIL_WORKERS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 256 {
-			return c, fmt.Errorf("ATRIUM_MAIL_WORKERS: %q is not a number from 1 to 256", v)
-		}
-		c.MailWorkers = n
-	}
-	if v := getenv("ATRIUM_MAIL_POLL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 10*time.Millisecond {
-			return c, fmt.Errorf("ATRIUM_MAIL_POLL: %q is not a duration of at least 10ms, like 1s", v)
-		}
-		c.MailPoll = d
 	}
 	if v := getenv("ATRIUM_SECRET_KEY"); v != "" {
 		k, err := hex.DecodeString(v)
@@ -176,6 +149,60 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.DevSecretKey = true
 	}
 	return c, nil
+}
+
+// durationEnv sets *dst from the variable name, when it is set, to a duration from lo
+// to hi (hi 0: no upper bound); like is an example in the error, which names the
+// variable and the bounds.
+func durationEnv(getenv func(string) string, name string, dst *time.Duration, lo, hi time.Duration, like string) error {
+	v := getenv(name)
+	if v == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err == nil && d >= lo && (hi == 0 || d <= hi) {
+		*dst = d
+		return nil
+	}
+	want := "a positive duration"
+	switch {
+	case hi != 0:
+		want = "a duration between " + shortDuration(lo) + " and " + shortDuration(hi)
+	case lo > time.Nanosecond:
+		want = "a duration of at least " + shortDuration(lo)
+	}
+	return fmt.Errorf("%s: %q is not %s, like %s", name, v, want, like)
+}
+
+// shortDuration writes d without zero minutes and seconds: 1h, 5m, 10ms.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// intEnv sets *dst from the variable name, when it is set, to a whole number from lo
+// to hi (hi 0: no upper bound); the error names the variable and the bounds.
+func intEnv(getenv func(string) string, name string, dst *int, lo, hi int) error {
+	v := getenv(name)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err == nil && n >= lo && (hi == 0 || n <= hi) {
+		*dst = n
+		return nil
+	}
+	want := fmt.Sprintf("a number of at least %d", lo)
+	if hi != 0 {
+		want = fmt.Sprintf("a number from %d to %d", lo, hi)
+	}
+	return fmt.Errorf("%s: %q is not %s", name, v, want)
 }
 
 func or(v, def string) string {

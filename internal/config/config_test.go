@@ -99,6 +99,38 @@ func TestMailDelivery(t *testing.T) {
 	}
 }
 
+// TestFromEnv_BoundsNamed: a duration or number out of its bounds is refused by an
+// error naming the variable, the value and the bounds; the bounds themselves are
+// accepted.
+func TestFromEnv_BoundsNamed(t *testing.T) {
+	for _, tc := range []struct{ name, value, says string }{
+		{"ATRIUM_SESSION_LIFETIME", "soon", `ATRIUM_SESSION_LIFETIME: "soon" is not a positive duration, like 12h`},
+		{"ATRIUM_SESSION_LIFETIME", "0", `ATRIUM_SESSION_LIFETIME: "0" is not a positive duration, like 12h`},
+		{"ATRIUM_INVITATION_TTL", "721h", `ATRIUM_INVITATION_TTL: "721h" is not a duration between 1h and 720h, like 168h`},
+		{"ATRIUM_INVITATION_TTL", "59m", `ATRIUM_INVITATION_TTL: "59m" is not a duration between 1h and 720h, like 168h`},
+		{"ATRIUM_HASH_WORKERS", "0", `ATRIUM_HASH_WORKERS: "0" is not a number of at least 1`},
+		{"ATRIUM_MAIL_MAX_ATTEMPTS", "101", `ATRIUM_MAIL_MAX_ATTEMPTS: "101" is not a number from 1 to 100`},
+		{"ATRIUM_MAIL_RESCUE_AFTER", "999ms", `ATRIUM_MAIL_RESCUE_AFTER: "999ms" is not a duration of at least 1s, like 5m`},
+		{"ATRIUM_MAIL_WORKERS", "many", `ATRIUM_MAIL_WORKERS: "many" is not a number from 1 to 256`},
+		{"ATRIUM_MAIL_POLL", "9ms", `ATRIUM_MAIL_POLL: "9ms" is not a duration of at least 10ms, like 1s`},
+	} {
+		_, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, tc.name: tc.value}))
+		if err == nil || err.Error() != tc.says {
+			t.Errorf("%s=%s: %v, want %q", tc.name, tc.value, err, tc.says)
+		}
+	}
+	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_SESSION_LIFETIME": "1ns",
+		"ATRIUM_INVITATION_TTL": "720h", "ATRIUM_HASH_WORKERS": "1", "ATRIUM_MAIL_MAX_ATTEMPTS": "100", "ATRIUM_MAIL_RESCUE_AFTER": "1s"}))
+	if err != nil || c.SessionLife != 1 || c.InvitationTTL != 720*time.Hour || c.HashWorkers != 1 || c.MailMaxAttempts != 100 ||
+		c.MailRescueAfter != time.Second {
+		t.Fatalf("the bounds: %+v %v", c, err)
+	}
+	if c, err = FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_INVITATION_TTL": "1h",
+		"ATRIUM_MAIL_MAX_ATTEMPTS": "1"})); err != nil || c.InvitationTTL != time.Hour || c.MailMaxAttempts != 1 {
+		t.Fatalf("the lower bounds: %+v %v", c, err)
+	}
+}
+
 // TestFromEnv_InvitationTTL: invitations last 7 days unless ATRIUM_INVITATION_TTL says
 // otherwise, between an hour and 30 days.
 func TestFromEnv_InvitationTTL(t *testing.T) {

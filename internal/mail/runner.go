@@ -36,12 +36,13 @@ type Delivery struct {
 	Log *slog.Logger
 }
 
-// Defaults of Delivery.
+// Defaults of Delivery, for fields left zero: the same as the configuration's
+// (config.DefaultMail…), which atrium serve passes in.
 const (
-	DefaultMaxAttempts = 8
-	DefaultRescueAfter = 5 * time.Minute
-	DefaultWorkers     = 16
-	DefaultPoll        = 200 * time.Millisecond
+	defaultMaxAttempts = 8
+	defaultRescueAfter = 5 * time.Minute
+	defaultWorkers     = 16
+	defaultPoll        = 200 * time.Millisecond
 )
 
 // fetchCooldown is the least time between two looks for jobs while the workers are
@@ -64,22 +65,22 @@ func Start(ctx context.Context, pool *pgxpool.Pool, st *store.Store, d Delivery)
 		return nil, ErrNoTransport
 	}
 	if d.MaxAttempts == 0 {
-		d.MaxAttempts = DefaultMaxAttempts
+		d.MaxAttempts = defaultMaxAttempts
 	}
 	if d.MaxAttempts < 1 || d.MaxAttempts > jobAttemptCeiling {
 		return nil, errors.New("mail: MaxAttempts must be between 1 and 100")
 	}
 	if d.RescueAfter <= 0 {
-		d.RescueAfter = DefaultRescueAfter
+		d.RescueAfter = defaultRescueAfter
 	}
 	if d.RetryBase <= 0 {
 		d.RetryBase = time.Second
 	}
 	if d.Workers <= 0 {
-		d.Workers = DefaultWorkers
+		d.Workers = defaultWorkers
 	}
 	if d.Poll <= 0 {
-		d.Poll = DefaultPoll
+		d.Poll = defaultPoll
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
