@@ -80,17 +80,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	st := store.New(pool)
-	a := app.New(st, auth.NewHasherImpl(auth.DefaultParams, cfg.HashWorkers, hashImpl), cfg.BaseURL)
-	a.SetInvitationTTL(cfg.InvitationTTL)
-	a.SetSSOPrivateNetworks(cfg.SSOPrivateNetworks())
-	key := cfg.SecretKey
-	if cfg.DevSecretKey {
-		key = auth.DevelopmentSecretKey
-		fmt.Fprintln(stdout, "ATRIUM_SECRET_KEY is not set: sealing two-factor secrets with the fixed development key "+
-			"(ATRIUM_DEV=1). It is public: never run like this in production.")
-	}
-	if err := a.SetSecretKey(key); err != nil {
-		return fmt.Errorf("ATRIUM_SECRET_KEY: %w", err)
+	a, err := newApp(cfg, st, auth.NewHasherImpl(auth.DefaultParams, cfg.HashWorkers, hashImpl), stdout)
+	if err != nil {
+		return err
 	}
 	switch args[0] {
 	case "migrate":
@@ -110,6 +102,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return serve(ctx, cfg, a, hashImpl, st, transport, log, stdout)
 	}
 	return errors.New(usage)
+}
+
+// newApp builds the use cases over st and h as cfg says. Secrets at rest are sealed
+// with ATRIUM_SECRET_KEY (in development without one, with the fixed development key,
+// which it says on stdout), and what the keys of ATRIUM_SECRET_KEY_OLD sealed still
+// opens.
+func newApp(cfg config.Config, st *store.Store, h *auth.Hasher, stdout io.Writer) (*app.App, error) {
+	a := app.New(st, h, cfg.BaseURL)
+	a.SetInvitationTTL(cfg.InvitationTTL)
+	a.SetSSOPrivateNetworks(cfg.SSOPrivateNetworks())
+	key := cfg.SecretKey
+	if key == nil {
+		key = auth.DevelopmentSecretKey
+		fmt.Fprintln(stdout, "ATRIUM_SECRET_KEY is not set: sealing secrets at rest (TOTP secrets, SSO client secrets, "+
+			"SAML service-provider keys) with the fixed development key (ATRIUM_DEV=1). It is public: never run like this "+
+			"in production.")
+	}
+	if err := a.SetSecretKey(key, cfg.OlderSecretKeys...); err != nil {
+		return nil, fmt.Errorf("ATRIUM_SECRET_KEY: %w", err)
+	}
+	return a, nil
 }
 
 func loadDemo(ctx context.Context, a *app.App, stdout io.Writer) error {

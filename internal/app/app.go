@@ -25,8 +25,9 @@ type App struct {
 	devMailbox bool
 	// invitationTTL is how long an invitation link works (SetInvitationTTL).
 	invitationTTL time.Duration
-	// sealer seals TOTP secrets at rest; nil until SetSecretKey (two-factor use cases
-	// fail without it).
+	// sealer seals secrets at rest (TOTP secrets, SSO client secrets, SAML
+	// service-provider keys); nil until SetSecretKey (the use cases needing it fail
+	// without it).
 	sealer *auth.Sealer
 	// ssoClient reaches identity providers (refusing private networks unless
 	// SetSSOPrivateNetworks or SetSSOClient says otherwise); ssoCache keeps what was
@@ -55,7 +56,7 @@ func (a *App) SetInvitationTTL(d time.Duration) {
 func (a *App) SetClock(now func() time.Time) { a.now = now }
 
 // SetSecretKey sets the key that seals secrets at rest (ATRIUM_SECRET_KEY, 32 bytes),
-// and any older keys whose sealed secrets must still open.
+// and the older keys whose sealed secrets must still open (ATRIUM_SECRET_KEY_OLD).
 func (a *App) SetSecretKey(key []byte, older ...[]byte) error {
 	s, err := auth.NewSealer(key, older...)
 	if err != nil {

@@ -10,14 +10,17 @@ import (
 	"fmt"
 )
 
-// Secrets kept at rest (TOTP secrets, later SSO client secrets) are sealed with
-// AES-256-GCM under ATRIUM_SECRET_KEY. The sealed form names the key that sealed it:
+// Secrets kept at rest (TOTP secrets, SSO client secrets, SAML service-provider keys)
+// are sealed with AES-256-GCM under ATRIUM_SECRET_KEY. The sealed form names the key
+// that sealed it:
 //
 //	version (1 byte, 1) | key id (8 bytes) | nonce (12 bytes) | ciphertext and tag
 //
 // where the key id is the first 8 bytes of the key's SHA-256. A Sealer seals with one
-// key and opens with that key or any older one it was given, so the key can be
-// rotated: start with the new key and the old ones, re-seal, then drop the old ones.
+// key and opens with that key or any older one it was given (ATRIUM_SECRET_KEY_OLD),
+// so the key can be rotated: start with the new key and the old ones; a value moves to
+// the new key only when it is sealed anew, and an old key can be dropped once no value
+// names it (SealedWith tells a value sealed with an older key).
 
 // SecretKeyLen is the length of a secret key: 32 bytes (AES-256).
 const SecretKeyLen = 32

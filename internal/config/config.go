@@ -17,15 +17,19 @@ type Config struct {
 	DatabaseURL string // DATABASE_URL
 	Addr        string // ATRIUM_ADDR, default ":8080"
 	BaseURL     string // ATRIUM_BASE_URL, default "http://localhost:8080"
-	SecretKey   []byte // ATRIUM_SECRET_KEY, 32 bytes hex; required unless Dev
-	// DevSecretKey is true when ATRIUM_DEV is on and no ATRIUM_SECRET_KEY is set: the
+	// SecretKey (ATRIUM_SECRET_KEY, 32 bytes as 64 hex characters) seals secrets at
+	// rest. It is required unless Dev, and nil only in development without it: the
 	// caller then seals with the fixed, public development key.
-	DevSecretKey bool
-	SMTPURL      string        // SMTP_URL; empty means the dev mailbox
-	MailFrom     string        // ATRIUM_MAIL_FROM
-	Dev          bool          // ATRIUM_DEV: demo data and dev mailbox
-	SessionLife  time.Duration // ATRIUM_SESSION_LIFETIME, absolute session lifetime, default 12h
-	HashWorkers  int           // ATRIUM_HASH_WORKERS, concurrent password hashes, default 2
+	SecretKey []byte
+	// OlderSecretKeys (ATRIUM_SECRET_KEY_OLD, comma-separated, each written as
+	// ATRIUM_SECRET_KEY is) are keys SecretKey replaced: what they sealed still opens,
+	// nothing new is sealed with them.
+	OlderSecretKeys [][]byte
+	SMTPURL         string        // SMTP_URL; empty means the dev mailbox
+	MailFrom        string        // ATRIUM_MAIL_FROM
+	Dev             bool          // ATRIUM_DEV: demo data and dev mailbox
+	SessionLife     time.Duration // ATRIUM_SESSION_LIFETIME, absolute session lifetime, default 12h
+	HashWorkers     int           // ATRIUM_HASH_WORKERS, concurrent password hashes, default 2
 	// TrustedProxies (ATRIUM_TRUSTED_PROXIES: addresses or CIDR ranges, comma-separated)
 	// are the reverse proxies whose X-Forwarded-For names the client; nobody else's is read.
 	TrustedProxies []netip.Prefix
@@ -134,21 +138,40 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
 	if v := getenv("ATRIUM_SECRET_KEY"); v != "" {
-		k, err := hex.DecodeString(v)
-		if err != nil || len(k) != 32 {
-			return c, errors.New("ATRIUM_SECRET_KEY must be 64 hex characters (32 bytes)")
+		k, err := secretKey(v)
+		if err != nil {
+			return c, fmt.Errorf("ATRIUM_SECRET_KEY %w", err)
 		}
 		c.SecretKey = k
 	}
-	if c.SecretKey == nil {
-		if !c.Dev {
-			return c, errors.New("ATRIUM_SECRET_KEY is not set: it must be 64 hex characters (32 random bytes, e.g. from " +
-				"`openssl rand -hex 32`) and seals two-factor secrets at rest; keep it safe and the same on every instance " +
-				"(ATRIUM_DEV=1 uses a fixed development key instead)")
+	if v := getenv("ATRIUM_SECRET_KEY_OLD"); v != "" {
+		for i, v := range strings.Split(v, ",") {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
+			}
+			k, err := secretKey(v)
+			if err != nil {
+				return c, fmt.Errorf("ATRIUM_SECRET_KEY_OLD: key %d %w", i+1, err)
+			}
+			c.OlderSecretKeys = append(c.OlderSecretKeys, k)
 		}
-		c.DevSecretKey = true
+	}
+	if c.SecretKey == nil && !c.Dev {
+		return c, errors.New("ATRIUM_SECRET_KEY is not set: it must be 64 hex characters (32 random bytes, e.g. from " +
+			"`openssl rand -hex 32`) and seals secrets at rest (TOTP secrets, SSO client secrets and SAML service-provider " +
+			"keys); keep it safe and the same on every instance (ATRIUM_DEV=1 uses a fixed development key instead)")
 	}
 	return c, nil
+}
+
+// secretKey decodes a secret key written as 64 hex characters. Its error, which never
+// repeats the value, completes a sentence naming the variable.
+func secretKey(v string) ([]byte, error) {
+	k, err := hex.DecodeString(v)
+	if err != nil || len(k) != 32 {
+		return nil, errors.New("must be 64 hex characters (32 bytes)")
+	}
+	return k, nil
 }
 
 // durationEnv sets *dst from the variable name, when it is set, to a duration from lo

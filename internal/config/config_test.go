@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -20,12 +21,12 @@ func TestFromEnv(t *testing.T) {
 	}
 	if c.Addr != ":8080" || c.BaseURL != "http://localhost:8080" || c.Secure() || c.SessionLife != 12*time.Hour || c.HashWorkers != 2 || c.Dev ||
 		c.MailMaxAttempts != 8 || c.MailRescueAfter != 5*time.Minute || c.MailWorkers != 16 || c.MailPoll != 200*time.Millisecond ||
-		c.DevSecretKey || len(c.SecretKey) != 32 {
+		len(c.SecretKey) != 32 || c.OlderSecretKeys != nil {
 		t.Fatalf("defaults: %+v", c)
 	}
 	// In development without a key, the fixed development key is used (and said so).
 	c, err = FromEnv(env(map[string]string{"DATABASE_URL": "postgres://x", "ATRIUM_DEV": "1"}))
-	if err != nil || !c.DevSecretKey || c.SecretKey != nil {
+	if err != nil || c.SecretKey != nil {
 		t.Fatalf("dev without a key: %+v %v", c, err)
 	}
 	c, err = FromEnv(env(map[string]string{"DATABASE_URL": "postgres://x", "ATRIUM_BASE_URL": "https://atrium.example/",
@@ -54,6 +55,30 @@ func TestFromEnv(t *testing.T) {
 		if _, err := FromEnv(env(bad)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// TestFromEnv_OlderSecretKeys: ATRIUM_SECRET_KEY_OLD lists the keys ATRIUM_SECRET_KEY
+// replaced, each written as it is; one malformed key refuses the configuration, naming
+// which without repeating it.
+func TestFromEnv_OlderSecretKeys(t *testing.T) {
+	const old1 = "1111111111111111111111111111111111111111111111111111111111111111"
+	const old2 = "2222222222222222222222222222222222222222222222222222222222222222"
+	c, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_SECRET_KEY_OLD": old1 + ", " + old2 + ","}))
+	if err != nil || len(c.OlderSecretKeys) != 2 || hex.EncodeToString(c.OlderSecretKeys[0]) != old1 ||
+		hex.EncodeToString(c.OlderSecretKeys[1]) != old2 || hex.EncodeToString(c.SecretKey) != testKey {
+		t.Fatalf("two older keys: %x %v", c.OlderSecretKeys, err)
+	}
+	for _, bad := range []string{old1 + ",abcd", old1 + ",zz" + old2[2:], old1 + "," + old2 + "22"} {
+		_, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY": testKey, "ATRIUM_SECRET_KEY_OLD": bad}))
+		if err == nil || err.Error() != "ATRIUM_SECRET_KEY_OLD: key 2 must be 64 hex characters (32 bytes)" {
+			t.Errorf("ATRIUM_SECRET_KEY_OLD=%s: %v", bad, err)
+		}
+	}
+	// Older keys do not stand in for the current one.
+	if _, err := FromEnv(env(map[string]string{"DATABASE_URL": "x", "ATRIUM_SECRET_KEY_OLD": old1})); err == nil ||
+		!strings.Contains(err.Error(), "ATRIUM_SECRET_KEY is not set") {
+		t.Fatalf("only an older key: %v", err)
 	}
 }
 
