@@ -30,8 +30,8 @@ type App struct {
 	// without it).
 	sealer *auth.Sealer
 	// ssoClient reaches identity providers (refusing private networks unless
-	// SetSSOPrivateNetworks or SetSSOClient says otherwise); ssoCache keeps what was
-	// discovered of them.
+	// SetSSOPrivateNetworks says otherwise); ssoCache keeps what was discovered of
+	// them.
 	ssoClient *sso.Client
 	ssoCache  providers
 }

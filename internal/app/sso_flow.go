@@ -122,9 +122,6 @@ func (a *App) forgetProvider(id int64) {
 	a.ssoCache.mu.Unlock()
 }
 
-// SetSSOClient sets the HTTP client used to reach identity providers.
-func (a *App) SetSSOClient(c *sso.Client) { a.ssoClient = c }
-
 // SetSSOPrivateNetworks says whether identity providers may be fetched from private
 // networks (loopback, RFC 1918, link-local …): ATRIUM_SSO_ALLOW_PRIVATE_NETWORKS, or
 // ATRIUM_DEV, whose development identity provider is this server. Refused unless set.
