@@ -143,22 +143,37 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, hashImpl auth.Imp
 	web, handler := server.New(a, cfg, log, func() (bool, error) { return store.Pending(context.Background(), pool) })
 	srv := &http.Server{Addr: cfg.Addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	// Both listeners are taken before anything starts: a refusal to listen leaves
+	// nothing running.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
+	}
+	var mln net.Listener
+	if cfg.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("ATRIUM_METRICS_ADDR: %w", err)
+		}
+	}
+	closeListeners := func() {
+		_ = ln.Close()
+		if mln != nil {
+			_ = mln.Close()
+		}
 	}
 	// The delivery workers have a pool of their own: a burst of requests does not hold
 	// deliveries up, and deliveries take no connection from requests.
 	mailPool, err := mail.OpenPool(ctx, cfg.DatabaseURL, cfg.MailWorkers)
 	if err != nil {
-		_ = ln.Close()
+		closeListeners()
 		return fmt.Errorf("mail workers' database pool: %w", err)
 	}
 	defer mailPool.Close()
 	workers, err := mail.Start(ctx, mailPool, store.New(mailPool), mail.Delivery{Transport: transport, MaxAttempts: cfg.MailMaxAttempts,
 		RescueAfter: cfg.MailRescueAfter, Workers: cfg.MailWorkers, Poll: cfg.MailPoll, Log: log})
 	if err != nil {
-		_ = ln.Close()
+		closeListeners()
 		return fmt.Errorf("mail workers: %w", err)
 	}
 	// The bench reads "argon2id <impl>" to be sure which code it measures.
@@ -175,12 +190,7 @@ func serve(ctx context.Context, cfg config.Config, a *app.App, hashImpl auth.Imp
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	var metricsSrv *http.Server
-	if cfg.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
-			_ = srv.Close()
-			return fmt.Errorf("ATRIUM_METRICS_ADDR: %w", err)
-		}
+	if mln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", web.MetricsHandler())
 		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

@@ -50,6 +50,50 @@ func TestRun_ServeRefusesWithoutMailDelivery(t *testing.T) {
 	}
 }
 
+// TestRun_ServeRefusesTakenMetricsAddr: when ATRIUM_METRICS_ADDR cannot be listened
+// on, serve refuses before it starts anything: the start-up reports no listening and
+// no mail delivery, the delivery workers never registered their queue nor took the job
+// queue's leadership, and the main listener's address is free again.
+func TestRun_ServeRefusesTakenMetricsAddr(t *testing.T) {
+	_, dbURL := pgtest.New(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := free.Addr().String()
+	free.Close()
+	env := map[string]string{"DATABASE_URL": dbURL, "ATRIUM_SECRET_KEY": testKey, "SMTP_URL": "smtp://127.0.0.1:1",
+		"ATRIUM_ADDR": addr, "ATRIUM_METRICS_ADDR": taken.Addr().String()}
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, &out)
+	if err == nil || !strings.Contains(err.Error(), "ATRIUM_METRICS_ADDR") {
+		t.Fatalf("serve with a taken metrics address: %v", err)
+	}
+	if strings.Contains(out.String(), "listening") || strings.Contains(out.String(), "Email delivery") {
+		t.Fatalf("serve started before refusing:\n%s", out.String())
+	}
+	pool, err := pgxpool.New(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var queues, leaders int
+	if err := pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM river_queue), (SELECT count(*) FROM river_leader)`).
+		Scan(&queues, &leaders); err != nil || queues != 0 || leaders != 0 {
+		t.Fatalf("mail workers started: %d queues, %d leaders (%v)", queues, leaders, err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("the main listener was kept: %v", err)
+	}
+	ln.Close()
+}
+
 // proc is an atrium serve process.
 type proc struct {
 	t         *testing.T
