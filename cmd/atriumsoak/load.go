@@ -67,12 +67,11 @@ type loadOptions struct {
 // writeAttempt is one write the load sent, and whether it was acknowledged (2xx/3xx
 // with the expected redirect).
 type writeAttempt struct {
-	kind     string // "campaign", "list", "rename"
-	account  string
-	name     string
-	id       int64 // the campaign or list (from the redirect; the renamed campaign)
-	acked    bool
-	answered bool // a response came (as opposed to a transport error or the end of the run)
+	kind    string // "campaign", "list", "rename"
+	account string
+	name    string
+	id      int64 // the campaign or list (from the redirect; the renamed campaign)
+	acked   bool
 }
 
 // userLoad is the state of one user's loop.
@@ -212,21 +211,21 @@ func (l *userLoad) write(ctx context.Context, base string, rec *recorder) class 
 		path := fmt.Sprintf("/a/%s/campaigns/%d", c.account, c.id)
 		class, _ := l.request(ctx, rec, base, "rename campaign", http.MethodPost, path, url.Values{"name": {w.name}},
 			http.StatusSeeOther, path)
-		return l.record(ctx, w, class)
+		return l.record(w, class)
 	case r >= 4 && r < 7:
 		w := writeAttempt{kind: "list", account: l.cur, name: fmt.Sprintf("soak-l-%d-%d", l.u.n, l.n)}
 		prefix := "/a/" + l.cur + "/lists/"
 		class, loc := l.request(ctx, rec, base, "create list", http.MethodPost, "/a/"+l.cur+"/lists", url.Values{"name": {w.name}},
 			http.StatusSeeOther, prefix)
 		w.id = idAfter(loc, prefix)
-		return l.record(ctx, w, class)
+		return l.record(w, class)
 	default:
 		w := writeAttempt{kind: "campaign", account: l.cur, name: fmt.Sprintf("soak-c-%d-%d", l.u.n, l.n)}
 		prefix := "/a/" + l.cur + "/campaigns/"
 		class, loc := l.request(ctx, rec, base, "create campaign", http.MethodPost, "/a/"+l.cur+"/campaigns", url.Values{"name": {w.name}},
 			http.StatusSeeOther, prefix)
 		w.id = idAfter(loc, prefix)
-		c := l.record(ctx, w, class)
+		c := l.record(w, class)
 		if w.acked && w.id > 0 {
 			l.campaigns = append(l.campaigns, l.writes[len(l.writes)-1])
 		}
@@ -236,9 +235,8 @@ func (l *userLoad) write(ctx context.Context, base string, rec *recorder) class 
 
 // record keeps a write attempt; one cut short by the end of the run counts as not
 // acknowledged (it may or may not have committed).
-func (l *userLoad) record(ctx context.Context, w writeAttempt, c class) class {
+func (l *userLoad) record(w writeAttempt, c class) class {
 	w.acked = c == classOK
-	w.answered = c != classTransport || ctx.Err() == nil
 	l.writes = append(l.writes, w)
 	return c
 }

@@ -271,13 +271,6 @@ func (c *Cluster) ping(ctx context.Context) error {
 	return conn.Ping(ctx)
 }
 
-// Running reports whether the server process is up.
-func (c *Cluster) Running() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.cmd != nil
-}
-
 // Stop shuts the server down in mode and waits for it to exit (a minute at most, then
 // it is killed). Stopping a stopped cluster does nothing.
 func (c *Cluster) Stop(mode Mode) error {
