@@ -189,8 +189,9 @@ func (w *world) serverEnv() []string {
 		"ATRIUM_MAIL_RESCUE_AFTER=" + w.o.rescueAfter.String()}
 }
 
-func (w *world) loadOptions(o options) loadOptions {
-	return loadOptions{duration: o.duration, writeEvery: o.writeEvery, think: o.think, pause503: 250 * time.Millisecond}
+// loadOptions are those of a load run; run tags its writes (see loadOptions.run).
+func (w *world) loadOptions(o options, run string) loadOptions {
+	return loadOptions{run: run, duration: o.duration, writeEvery: o.writeEvery, think: o.think, pause503: 250 * time.Millisecond}
 }
 
 // prepare seeds the users (the database is migrated by the first server) and signs
