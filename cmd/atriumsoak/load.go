@@ -231,8 +231,8 @@ func (l *userLoad) write(ctx context.Context, base string, rec *recorder) class 
 			http.StatusSeeOther, prefix)
 		w.id = idAfter(loc, prefix)
 		c := l.record(w, class)
-		if w.acked && w.id > 0 {
-			l.campaigns = append(l.campaigns, l.writes[len(l.writes)-1])
+		if last := l.writes[len(l.writes)-1]; last.acked && last.id > 0 {
+			l.campaigns = append(l.campaigns, last)
 		}
 		return c
 	}

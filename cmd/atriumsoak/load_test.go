@@ -10,7 +10,8 @@ import (
 
 // TestWriteNamesDifferBetweenRuns: two runs that make the same choices (the same
 // user, operation numbers and random draws) still write under different names, so
-// that a write acknowledged in one run is never taken for a write of another.
+// that a write acknowledged in one run is never taken for a write of another. Every
+// kind of write is made: campaigns, lists, and renames of acknowledged campaigns.
 func TestWriteNamesDifferBetweenRuns(t *testing.T) {
 	// Every write is acknowledged with a redirect to the new campaign or list 7.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -25,11 +26,16 @@ func TestWriteNamesDifferBetweenRuns(t *testing.T) {
 			l.write(context.Background(), srv.URL, newRecorder())
 		}
 		var out []string
+		kinds := map[string]int{}
 		for _, w := range l.writes {
 			if !w.acked {
 				t.Fatalf("run %s: write %+v not acknowledged", run, w)
 			}
 			out = append(out, w.name)
+			kinds[w.kind]++
+		}
+		if kinds["campaign"] == 0 || kinds["list"] == 0 || kinds["rename"] == 0 {
+			t.Fatalf("run %s: writes %v, want campaigns, lists and renames", run, kinds)
 		}
 		return out
 	}
