@@ -37,14 +37,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"atrium/internal/childproc"
 	"atrium/internal/pgcluster"
 	"atrium/internal/store"
 )
@@ -135,8 +134,10 @@ type world struct {
 func run(ctx context.Context, o options) (failed []string, err error) {
 	w := &world{o: o, tr: newTransport(o.users)}
 	defer w.tr.CloseIdleConnections()
-	sweepWorkDirs()
-	if w.dir, err = os.MkdirTemp("", fmt.Sprintf("atrium-soak-%d-", os.Getpid())); err != nil {
+	// The work directories of earlier runs that were killed before they could remove
+	// them (their PostgreSQL data directories are swept by pgcluster.New).
+	childproc.SweepPIDDirs(os.TempDir(), "atrium-soak", nil)
+	if w.dir, err = childproc.MkdirPID(os.TempDir(), "atrium-soak"); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -218,21 +219,4 @@ func (w *world) prepare(ctx context.Context, base string, o options) ([]soakUser
 	fmt.Printf("%d users in %d accounts seeded in %.1f s, signed in in %.1f s (%s)\n", len(users), o.accounts,
 		t1.Sub(t0).Seconds(), time.Since(t1).Seconds(), strings.TrimPrefix(base, "http://"))
 	return users, browsers, nil
-}
-
-// sweepWorkDirs removes the work directories of earlier runs that were killed before
-// they could (their process is gone); their PostgreSQL data directories are swept by
-// pgcluster.New.
-func sweepWorkDirs() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "atrium-soak-*-*"))
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(filepath.Base(d), "atrium-soak-"), "-", 2)[0])
-		if err != nil || pid <= 0 {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
-			continue
-		}
-		_ = os.RemoveAll(d)
-	}
 }
