@@ -45,6 +45,7 @@ import (
 
 	"atrium/internal/childproc"
 	"atrium/internal/pgcluster"
+	"atrium/internal/smtpsink"
 	"atrium/internal/store"
 )
 
@@ -126,7 +127,7 @@ type world struct {
 	dbURL   string
 	dir     string
 	bin     string
-	sink    *sink
+	sink    *smtpsink.Sink
 	tr      *http.Transport
 	o       options
 }
@@ -163,10 +164,10 @@ func run(ctx context.Context, o options) (failed []string, err error) {
 		return nil, err
 	}
 	w.dbURL = w.cluster.URL("atrium")
-	if w.sink, err = startSink(); err != nil {
+	if w.sink, err = smtpsink.Start("soak.localhost"); err != nil {
 		return nil, err
 	}
-	defer w.sink.close()
+	defer w.sink.Close()
 	var version string
 	if conn, err := pgxpool.New(ctx, w.dbURL); err == nil {
 		_ = conn.QueryRow(ctx, `SELECT current_setting('server_version') || ', fsync ' || current_setting('fsync') ||
@@ -186,7 +187,7 @@ const soakSecretKey = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5
 
 // serverEnv is the environment of every atrium serve process.
 func (w *world) serverEnv() []string {
-	return []string{"DATABASE_URL=" + w.dbURL, "SMTP_URL=" + w.sink.url(), "ATRIUM_SECRET_KEY=" + soakSecretKey,
+	return []string{"DATABASE_URL=" + w.dbURL, "SMTP_URL=" + w.sink.URL(), "ATRIUM_SECRET_KEY=" + soakSecretKey,
 		"ATRIUM_MAIL_RESCUE_AFTER=" + w.o.rescueAfter.String()}
 }
 

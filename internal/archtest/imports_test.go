@@ -50,6 +50,8 @@ var allowed = map[string][]string{
 
 	// mailtest is a real SMTP server for tests; nothing but tests may import it.
 	"internal/mailtest": {},
+	// smtpsink is the SMTP server the bench and the soak deliver to.
+	"internal/smtpsink": {},
 }
 
 // testOnly are packages a _test.go file may additionally import.
