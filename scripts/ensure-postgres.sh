@@ -91,32 +91,8 @@ find_server_bindir() {
 	return 1
 }
 
-apt_busy() {
-	local f c
-	for f in /proc/[0-9]*/comm; do
-		c=$(cat -- "$f" 2>/dev/null) || continue
-		case $c in apt | apt-get | aptitude | dpkg | unattended-upgr) return 0 ;; esac
-	done
-	return 1
-}
-
-# apt_install PACKAGE...: installs with apt-get when root on Debian.
-apt_install() {
-	local i
-	if [ "$IS_ROOT" != 1 ] || ! command -v apt-get >/dev/null 2>&1; then return 1; fi
-	for i in $(seq 1 120); do
-		apt_busy || break
-		if [ "$i" = 1 ]; then log "waiting for another apt/dpkg process to finish"; fi
-		sleep 5
-	done
-	log "installing $* with apt-get"
-	for i in 1 2 3; do
-		if apt-get -o DPkg::Lock::Timeout=600 update; then break; fi
-		log "apt-get update failed (try $i)"
-		sleep 10
-	done
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y "$@"
-}
+# shellcheck source=lib/apt.sh
+. "$ROOT/scripts/lib/apt.sh"
 
 # ---------------------------------------------------------------- probes
 
