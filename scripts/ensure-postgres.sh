@@ -5,6 +5,10 @@
 #
 #   scripts/ensure-postgres.sh          ensure a server, print its URL
 #   scripts/ensure-postgres.sh --stop   stop the private cluster, if one was made
+#   scripts/ensure-postgres.sh --server-programs
+#       make sure PostgreSQL's server programs (initdb, postgres) are installed, for
+#       the tests and soak runs that make private clusters of their own
+#       (internal/pgcluster; ATRIUM_PG_BIN names another directory); prints nothing
 #
 # Where the server comes from, first match wins:
 #   1. DATABASE_URL set in the environment: printed unchanged.
@@ -91,32 +95,8 @@ find_server_bindir() {
 	return 1
 }
 
-apt_busy() {
-	local f c
-	for f in /proc/[0-9]*/comm; do
-		c=$(cat -- "$f" 2>/dev/null) || continue
-		case $c in apt | apt-get | aptitude | dpkg | unattended-upgr) return 0 ;; esac
-	done
-	return 1
-}
-
-# apt_install PACKAGE...: installs with apt-get when root on Debian.
-apt_install() {
-	local i
-	if [ "$IS_ROOT" != 1 ] || ! command -v apt-get >/dev/null 2>&1; then return 1; fi
-	for i in $(seq 1 120); do
-		apt_busy || break
-		if [ "$i" = 1 ]; then log "waiting for another apt/dpkg process to finish"; fi
-		sleep 5
-	done
-	log "installing $* with apt-get"
-	for i in 1 2 3; do
-		if apt-get -o DPkg::Lock::Timeout=600 update; then break; fi
-		log "apt-get update failed (try $i)"
-		sleep 10
-	done
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y "$@"
-}
+# shellcheck source=lib/apt.sh
+. "$ROOT/scripts/lib/apt.sh"
 
 # ---------------------------------------------------------------- probes
 
@@ -432,6 +412,31 @@ stop_private() {
 	as_owner "$BINDIR/pg_ctl" -D "$dir" -m fast -w stop
 }
 
+# ---------------------------------------------------------------- server programs
+
+# have_server_programs: the server programs are where internal/pgcluster (FindBin)
+# takes them from: $ATRIUM_PG_BIN if set, else a /usr/lib/postgresql/*/bin holding
+# initdb and postgres.
+have_server_programs() {
+	local d
+	if [ -n "${ATRIUM_PG_BIN:-}" ]; then
+		[ -x "$ATRIUM_PG_BIN/initdb" ] && [ -x "$ATRIUM_PG_BIN/postgres" ]
+		return
+	fi
+	while IFS= read -r d; do
+		if [ -x "$d/initdb" ] && [ -x "$d/postgres" ]; then return 0; fi
+	done < <(pg_bindirs)
+	return 1
+}
+
+ensure_server_programs() {
+	if have_server_programs; then return 0; fi
+	if [ -n "${ATRIUM_PG_BIN:-}" ]; then die "ATRIUM_PG_BIN=$ATRIUM_PG_BIN holds no initdb and postgres"; fi
+	apt_install postgresql || true
+	have_server_programs ||
+		die "PostgreSQL's server programs (initdb, postgres) are not installed: install the postgresql package or set ATRIUM_PG_BIN"
+}
+
 # ---------------------------------------------------------------- main
 
 case ${1:-} in
@@ -439,8 +444,12 @@ case ${1:-} in
 	stop_private
 	exit 0
 	;;
+--server-programs)
+	ensure_server_programs
+	exit 0
+	;;
 "") ;;
-*) die "usage: $0 [--stop]" ;;
+*) die "usage: $0 [--stop | --server-programs]" ;;
 esac
 
 if [ -n "${DATABASE_URL:-}" ]; then

@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fuzztime=${FUZZTIME:-20s}
+# Listed first, so that set -e stops the script when go test -list fails.
+list=$(go test -list '^Fuzz' ./...)
 targets=()
 names=()
 while IFS= read -r line; do
@@ -19,7 +21,7 @@ while IFS= read -r line; do
 		names=()
 		;;
 	esac
-done < <(go test -list '^Fuzz' ./...)
+done <<<"$list"
 
 if [ ${#targets[@]} -eq 0 ]; then
 	echo "fuzz: no fuzz targets found" >&2

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -177,27 +176,17 @@ func (p *agencyResult) rows(row func(cols ...string)) {
 		ok += l.res.ok
 	}
 	row("  200 answers / unexpected answers", fmt.Sprintf("%d / %d", ok, p.unexpected()), "0 unexpected", okIfZero(p.unexpected()))
+	planRows(row, p.plans, p.seqScans())
+}
+
+// seqScans lists the large tables any plan reads sequentially, sorted.
+func (p *agencyResult) seqScans() []string {
 	var seq []string
 	for _, pl := range p.plans {
-		v := fmt.Sprintf("%.2fms exec", pl.custom.execution)
-		if pl.cacheOK && pl.generic {
-			v += fmt.Sprintf("; generic plan %.2fms", pl.cached.execution)
-		}
-		s := "no seq scan"
-		if ss := pl.seqScans(); len(ss) > 0 {
-			s = "seq scan: " + strings.Join(ss, ", ")
-			seq = append(seq, ss...)
-		}
-		row("  EXPLAIN "+pl.label, v+", "+s, "", "")
+		seq = append(seq, pl.seqScans()...)
 	}
-	if len(p.plans) > 0 {
-		slices.Sort(seq)
-		v := "none"
-		if len(seq) > 0 {
-			v = strings.Join(slices.Compact(seq), ", ")
-		}
-		row("  no seq scan of large tables", v, "none", verdict(len(seq) == 0))
-	}
+	slices.Sort(seq)
+	return seq
 }
 
 // runs names the phase's load runs for the contention notes.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"atrium/internal/childproc"
 )
 
 // clockTick is the unit of /proc CPU times (USER_HZ, 100 on Linux).
@@ -35,9 +37,9 @@ type cpuSnapshot struct {
 
 func (m cpuMeter) take() cpuSnapshot {
 	s := cpuSnapshot{at: time.Now(), bench: selfCPU(), db: map[int]time.Duration{}}
-	s.server = procCPU(m.serverPID)
+	s.server = childproc.CPUTime(m.serverPID)
 	for _, pid := range m.backends() {
-		s.db[pid] = procCPU(pid)
+		s.db[pid] = childproc.CPUTime(pid)
 	}
 	s.hostBusy, s.hostTotal = hostCPU()
 	return s
@@ -119,28 +121,6 @@ func selfCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// procCPU is utime+stime of pid from /proc/<pid>/stat.
-func procCPU(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name may hold spaces; fields restart after its closing parenthesis.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * clockTick
 }
 
 // hostCPU is the busy and total time of all CPUs from /proc/stat.

@@ -15,11 +15,12 @@ import (
 	"atrium/internal/app"
 	"atrium/internal/auth"
 	"atrium/internal/domain"
+	"atrium/internal/smtpsink"
 	"atrium/internal/store"
 )
 
 // The mail phase: invitations sent in a burst through the server's HTTP invite endpoint
-// are delivered to an SMTP server of the bench's own (smtpsink.go). It measures the
+// are delivered to an SMTP server of the bench's own (internal/smtpsink). It measures the
 // time from each message's commit (mail_outbox.created_at) to the SMTP server's
 // acceptance of its DATA, checks that every message arrives and none twice (by
 // Message-ID), and how much the account home slows down while a backlog of the same
@@ -97,12 +98,12 @@ func mailPhase(ctx context.Context, bin, databaseURL, dir string, pool *pgxpool.
 	if err != nil {
 		return nil, fmt.Errorf("mail seed: %w", err)
 	}
-	sink, err := startSMTPSink()
+	sink, err := smtpsink.Start("sink.atriumbench.test")
 	if err != nil {
 		return nil, err
 	}
-	defer sink.close()
-	env := []string{"SMTP_URL=" + sink.url()}
+	defer sink.Close()
+	env := []string{"SMTP_URL=" + sink.URL()}
 	res = &mailResult{invitations: o.mailInvitations, inviters: len(bursts[0].inviters), homeWorkers: o.homeWorkers, problems: map[string]int{}}
 	if o.mailWorkers > 0 {
 		env = append(env, fmt.Sprintf("ATRIUM_MAIL_WORKERS=%d", o.mailWorkers))
@@ -110,7 +111,7 @@ func mailPhase(ctx context.Context, bin, databaseURL, dir string, pool *pgxpool.
 	if o.mailPoll > 0 {
 		env = append(env, "ATRIUM_MAIL_POLL="+o.mailPoll.String())
 	}
-	step("mail: starting a server that delivers to the bench's SMTP server " + sink.addr)
+	step("mail: starting a server that delivers to the bench's SMTP server " + sink.Addr)
 	srv, err := startServer(ctx, bin, databaseURL, dir, auth.ImplFork, "mail", o.secretKey, env...)
 	if err != nil {
 		return nil, err
@@ -146,11 +147,11 @@ func mailPhase(ctx context.Context, bin, databaseURL, dir string, pool *pgxpool.
 	if err := burstMessages(ctx, pool, a); err != nil {
 		return nil, err
 	}
-	if err := sink.waitFor(ctx, a.ids, mailWait); err != nil {
+	if err := sink.WaitFor(ctx, a.ids, mailWait); err != nil {
 		return nil, fmt.Errorf("mail (a): %w", err)
 	}
 	res.cpuBurst = before.to(meter.take())
-	received, _ := sink.acceptedAt()
+	received, _ := byMessageID(sink.Messages())
 	var first, last time.Time
 	for _, id := range a.ids {
 		at := received[id][0]
@@ -180,16 +181,16 @@ func mailPhase(ctx context.Context, bin, databaseURL, dir string, pool *pgxpool.
 	step(fmt.Sprintf("mail (b): %d more invitations held back, then GET /a/%s/ (%d workers) while they drain, and with the queue idle",
 		o.mailInvitations, homeAccount, o.homeWorkers))
 	meter.settle(ctx, o.settle)
-	sink.hold()
+	sink.Hold()
 	if err := sendBurst(ctx, tr, srv.base, b, o.mailInvitations); err != nil {
-		sink.release()
+		sink.Release()
 		return nil, err
 	}
-	if held := time.Since(b.start); held > maxHold*4/5 {
-		fmt.Printf("  NOTE: sending the burst took %s; the held sessions may have given up (at %s)\n", held.Round(time.Millisecond), maxHold)
+	if held := time.Since(b.start); held > smtpsink.MaxHold*4/5 {
+		fmt.Printf("  NOTE: sending the burst took %s; the held sessions may have given up (at %s)\n", held.Round(time.Millisecond), smtpsink.MaxHold)
 	}
 	if err := burstMessages(ctx, pool, b); err != nil {
-		sink.release()
+		sink.Release()
 		return nil, err
 	}
 	res.absorb(b.posts.result("invitations", "invitations", b.end, rssResult{}))
@@ -197,8 +198,8 @@ func mailPhase(ctx context.Context, bin, databaseURL, dir string, pool *pgxpool.
 	sleepCtx(ctx, o.warmup)
 	c0 := meter.take()
 	t0 := c0.at
-	sink.release()
-	werr := sink.waitFor(ctx, b.ids, mailWait)
+	sink.Release()
+	werr := sink.WaitFor(ctx, b.ids, mailWait)
 	c1 := meter.take()
 	t1 := c1.at
 	sleepCtx(ctx, o.warmup)
@@ -229,7 +230,7 @@ func mailPhase(ctx context.Context, bin, databaseURL, dir string, pool *pgxpool.
 	if err := waitMailSettled(ctx, pool, mailWait); err != nil {
 		return nil, err
 	}
-	received, noID := sink.acceptedAt()
+	received, noID := byMessageID(sink.Messages())
 	want := map[string]bool{}
 	for _, burst := range bursts {
 		for _, id := range burst.ids {
@@ -549,4 +550,19 @@ func okIf(ok bool) string {
 
 func cpuCores(u cpuUsage) string {
 	return fmt.Sprintf("%.2f / %.2f / %.2f / %.2f", u.server, u.db, u.bench, u.others)
+}
+
+// byMessageID groups messages by Message-ID (when each copy was received) and counts
+// those without one.
+func byMessageID(msgs []smtpsink.Message) (map[string][]time.Time, int) {
+	out := map[string][]time.Time{}
+	noID := 0
+	for _, m := range msgs {
+		if m.ID == "" {
+			noID++
+			continue
+		}
+		out[m.ID] = append(out[m.ID], m.At)
+	}
+	return out, noID
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -207,23 +206,5 @@ func (p *peopleResult) rows(row func(cols ...string)) {
 		ok += l.res.ok
 	}
 	row("  200 answers / unexpected answers", fmt.Sprintf("%d / %d", ok, p.unexpected()), "0 unexpected", okIfZero(p.unexpected()))
-	for _, pl := range p.plans {
-		v := fmt.Sprintf("%.2fms exec", pl.custom.execution)
-		if pl.cacheOK && pl.generic {
-			v += fmt.Sprintf("; generic plan %.2fms", pl.cached.execution)
-		}
-		seq := "no seq scan"
-		if s := pl.seqScans(); len(s) > 0 {
-			seq = "seq scan: " + strings.Join(s, ", ")
-		}
-		row("  EXPLAIN "+pl.label, v+", "+seq, "", "")
-	}
-	if len(p.plans) > 0 {
-		seq := p.seqScans()
-		v := "none"
-		if len(seq) > 0 {
-			v = strings.Join(slices.Compact(seq), ", ")
-		}
-		row("  no seq scan of large tables", v, "none", verdict(len(seq) == 0))
-	}
+	planRows(row, p.plans, p.seqScans())
 }

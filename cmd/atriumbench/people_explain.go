@@ -107,6 +107,31 @@ func (p planReport) seqScans() []string {
 	return slices.Compact(s)
 }
 
+// planRows adds to the final table a row for each examined plan (its execution time,
+// that of the generic plan the statement cache settled on, the large tables it reads
+// sequentially) and, when there are plans, the verdict over them all: seq, the
+// sequential scans of large tables, must be none.
+func planRows(row func(cols ...string), plans []planReport, seq []string) {
+	for _, pl := range plans {
+		v := fmt.Sprintf("%.2fms exec", pl.custom.execution)
+		if pl.cacheOK && pl.generic {
+			v += fmt.Sprintf("; generic plan %.2fms", pl.cached.execution)
+		}
+		s := "no seq scan"
+		if ss := pl.seqScans(); len(ss) > 0 {
+			s = "seq scan: " + strings.Join(ss, ", ")
+		}
+		row("  EXPLAIN "+pl.label, v+", "+s, "", "")
+	}
+	if len(plans) > 0 {
+		v := "none"
+		if len(seq) > 0 {
+			v = strings.Join(slices.Compact(seq), ", ")
+		}
+		row("  no seq scan of large tables", v, "none", verdict(len(seq) == 0))
+	}
+}
+
 // explainPeople captures the SQL of each case through a traced pool and explains it
 // on a plain connection of pool.
 func explainPeople(ctx context.Context, url string, pool *pgxpool.Pool, cases []planCase) ([]planReport, error) {

@@ -71,3 +71,20 @@ func seed(ctx context.Context, pool *pgxpool.Pool, n int) (seeded, error) {
 	}
 	return out, tx.Commit(ctx)
 }
+
+// demoAccount creates, in tx, the enterprise account slug called name in the demo
+// organisation Northwind, owned by its demo owner, with seats seats; it returns the
+// organisation's id and the account.
+func demoAccount(ctx context.Context, tx *store.Tx, slug, name string, seats int) (int64, domain.Account, error) {
+	org, err := tx.OrganisationBySlug(ctx, "northwind")
+	if err != nil {
+		return 0, domain.Account{}, fmt.Errorf("demo organisation: %w", err)
+	}
+	owner, err := tx.UserByEmail(ctx, "owner@northwind.test")
+	if err != nil {
+		return 0, domain.Account{}, fmt.Errorf("demo owner: %w", err)
+	}
+	acc, err := tx.CreateAccount(ctx, store.NewAccount{OrganisationID: org.ID, Slug: slug, Name: name,
+		Plan: "enterprise", SeatLimit: seats, OwnerUserID: owner.ID})
+	return org.ID, acc, err
+}

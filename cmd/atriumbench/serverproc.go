@@ -5,9 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,61 +13,23 @@ import (
 	"time"
 
 	"atrium/internal/auth"
+	"atrium/internal/childproc"
 )
 
 // serverProc is the atrium server running as a child process.
 type serverProc struct {
-	cmd     *exec.Cmd
+	proc    *childproc.Proc
 	base    string // http://127.0.0.1:port
 	logPath string
-	exited  chan struct{}
-	waitErr error
 }
 
 // buildServer compiles cmd/atrium into dir and returns the binary's path.
 func buildServer(ctx context.Context, dir string) (string, error) {
-	root, err := moduleRoot(ctx)
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "atrium")
-	cmd := exec.CommandContext(ctx, goTool(), "build", "-o", bin, "./cmd/atrium")
-	cmd.Dir = root
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/atrium: %w", err)
-	}
-	return bin, nil
-}
-
-// moduleRoot is the directory of the go.mod the bench runs in.
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, goTool(), "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	mod := strings.TrimSpace(string(out))
-	if mod == "" || mod == os.DevNull {
+	bin, err := childproc.BuildAtrium(ctx, dir, os.Stdout)
+	if errors.Is(err, childproc.ErrNoModule) {
 		return "", errors.New("run atriumbench inside the atrium module (go run ./cmd/atriumbench)")
 	}
-	return filepath.Dir(mod), nil
-}
-
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return "/usr/local/go/bin/go"
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return bin, err
 }
 
 // startServer runs "atrium serve" against databaseURL with demo data, hashing passwords
@@ -78,32 +37,21 @@ func freePort() (int, error) {
 // /readyz answers 200. Its output goes to a log file in dir, server-<name>.log.
 // extraEnv (KEY=value) is added to its environment.
 func startServer(ctx context.Context, bin, databaseURL, dir string, impl auth.Impl, name, secretKey string, extraEnv ...string) (*serverProc, error) {
-	port, err := freePort()
+	port, err := childproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	s := &serverProc{base: "http://" + addr, logPath: filepath.Join(dir, "server-"+name+".log"), exited: make(chan struct{})}
-	logFile, err := os.Create(s.logPath)
-	if err != nil {
-		return nil, err
-	}
-	s.cmd = exec.Command(bin, "serve")
-	s.cmd.Env = append(serverEnv(os.Environ()), "DATABASE_URL="+databaseURL, "ATRIUM_ADDR="+addr,
+	s := &serverProc{base: "http://" + addr, logPath: filepath.Join(dir, "server-"+name+".log")}
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(serverEnv(os.Environ()), "DATABASE_URL="+databaseURL, "ATRIUM_ADDR="+addr,
 		"ATRIUM_BASE_URL="+s.base, "ATRIUM_DEV=1", "ATRIUM_HASH_IMPL="+string(impl), "ATRIUM_SECRET_KEY="+secretKey)
-	s.cmd.Env = append(s.cmd.Env, extraEnv...)
-	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	cmd.Env = append(cmd.Env, extraEnv...)
 	// Own process group: a Ctrl-C reaches the bench, which then stops the server itself.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := s.cmd.Start(); err != nil {
-		logFile.Close()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if s.proc, err = childproc.Start(cmd, s.logPath); err != nil {
 		return nil, fmt.Errorf("start server: %w", err)
 	}
-	go func() {
-		s.waitErr = s.cmd.Wait()
-		logFile.Close()
-		close(s.exited)
-	}()
 	if err := s.waitReady(ctx, 60*time.Second); err != nil {
 		_ = s.stop()
 		return nil, err
@@ -134,39 +82,24 @@ func serverEnv(env []string) []string {
 	return out
 }
 
-func (s *serverProc) pid() int { return s.cmd.Process.Pid }
+func (s *serverProc) pid() int { return s.proc.Pid() }
 
 func (s *serverProc) waitReady(ctx context.Context, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	client := &http.Client{Timeout: 2 * time.Second}
-	for {
-		select {
-		case <-s.exited:
-			return fmt.Errorf("server exited before it was ready (%v):\n%s", s.waitErr, s.logTail(20))
-		case <-ctx.Done():
-			return ctx.Err()
-		default:
-		}
-		resp, err := client.Get(s.base + "/readyz")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("server not ready after %s:\n%s", limit, s.logTail(20))
-		}
-		time.Sleep(100 * time.Millisecond)
+	switch err := s.proc.WaitHTTP200(ctx, s.base+"/readyz", limit); {
+	case errors.Is(err, childproc.ErrExited):
+		return fmt.Errorf("server exited before it was ready (%v):\n%s", s.proc.Err(), s.logTail(20))
+	case errors.Is(err, childproc.ErrNotReady):
+		return fmt.Errorf("server not ready after %s:\n%s", limit, s.logTail(20))
+	default:
+		return err
 	}
 }
 
 // alive returns an error when the server has exited.
 func (s *serverProc) alive() error {
 	select {
-	case <-s.exited:
-		return fmt.Errorf("server exited during the run (%v):\n%s", s.waitErr, s.logTail(20))
+	case <-s.proc.Exited():
+		return fmt.Errorf("server exited during the run (%v):\n%s", s.proc.Err(), s.logTail(20))
 	default:
 		return nil
 	}
@@ -175,27 +108,21 @@ func (s *serverProc) alive() error {
 // stop sends SIGTERM and waits for a graceful exit, killing after 25 s.
 func (s *serverProc) stop() error {
 	select {
-	case <-s.exited:
+	case <-s.proc.Exited():
 		return nil
 	default:
 	}
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	select {
-	case <-s.exited:
-		var ee *exec.ExitError
-		if s.waitErr != nil && !errors.As(s.waitErr, &ee) {
-			return s.waitErr
-		}
-		if s.waitErr != nil {
-			return fmt.Errorf("server exited with %v:\n%s", s.waitErr, s.logTail(10))
-		}
-		return nil
-	case <-time.After(25 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
+	if s.proc.Stop(syscall.SIGTERM, 25*time.Second) {
 		return errors.New("server did not stop within 25s of SIGTERM; killed")
+	}
+	var ee *exec.ExitError
+	switch err := s.proc.Err(); {
+	case err == nil:
+		return nil
+	case !errors.As(err, &ee):
+		return err
+	default:
+		return fmt.Errorf("server exited with %v:\n%s", err, s.logTail(10))
 	}
 }
 
@@ -212,14 +139,4 @@ func (s *serverProc) logLine(prefix string) string {
 }
 
 // logTail returns the last n lines of the server's log.
-func (s *serverProc) logTail(n int) string {
-	b, err := os.ReadFile(s.logPath)
-	if err != nil {
-		return "(no server log: " + err.Error() + ")"
-	}
-	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return "  " + string(bytes.Join(lines, []byte("\n  ")))
-}
+func (s *serverProc) logTail(n int) string { return childproc.LogTail(s.logPath, n, "server") }

@@ -65,22 +65,13 @@ func seedSSO(ctx context.Context, pool *pgxpool.Pool, key []byte, p *devidp.Prov
 		return nil, err
 	}
 	defer tx.Rollback(ctx)
-	org, err := tx.OrganisationBySlug(ctx, "northwind")
-	if err != nil {
-		return nil, fmt.Errorf("demo organisation: %w", err)
-	}
-	owner, err := tx.UserByEmail(ctx, "owner@northwind.test")
-	if err != nil {
-		return nil, fmt.Errorf("demo owner: %w", err)
-	}
-	acc, err := tx.CreateAccount(ctx, store.NewAccount{OrganisationID: org.ID, Slug: "bench-sso", Name: "Bench SSO",
-		Plan: "enterprise", SeatLimit: n + 10, OwnerUserID: owner.ID})
+	orgID, acc, err := demoAccount(ctx, tx, "bench-sso", "Bench SSO", n+10)
 	if err != nil {
 		return nil, err
 	}
-	c, err := tx.CreateSSOConnection(ctx, domain.SSOConnection{OrganisationID: org.ID, Name: "Bench provider",
+	c, err := tx.CreateSSOConnection(ctx, domain.SSOConnection{OrganisationID: orgID, Name: "Bench provider",
 		Protocol: domain.ProtocolOIDC, Issuer: p.Issuer(), ClientID: "bench", Scopes: "email profile",
-		ClientSecret: sealer.Seal([]byte("bench-secret"), "sso-client-secret:"+strconv.FormatInt(org.ID, 10))})
+		ClientSecret: sealer.Seal([]byte("bench-secret"), "sso-client-secret:"+strconv.FormatInt(orgID, 10))})
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +88,7 @@ func seedSSO(ctx context.Context, pool *pgxpool.Pool, key []byte, p *devidp.Prov
 		if err := tx.AddMembership(ctx, acc.ID, u.ID, domain.EditorRoleID); err != nil {
 			return nil, err
 		}
-		if err := tx.AddOrganisationMember(ctx, org.ID, u.ID); err != nil {
+		if err := tx.AddOrganisationMember(ctx, orgID, u.ID); err != nil {
 			return nil, err
 		}
 		if err := tx.SetFavourite(ctx, u.ID, acc.ID); err != nil {

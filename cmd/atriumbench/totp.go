@@ -63,16 +63,7 @@ func seedTOTP(ctx context.Context, pool *pgxpool.Pool, key []byte, n int) ([]tot
 		return nil, err
 	}
 	defer tx.Rollback(ctx)
-	org, err := tx.OrganisationBySlug(ctx, "northwind")
-	if err != nil {
-		return nil, fmt.Errorf("demo organisation: %w", err)
-	}
-	owner, err := tx.UserByEmail(ctx, "owner@northwind.test")
-	if err != nil {
-		return nil, fmt.Errorf("demo owner: %w", err)
-	}
-	acc, err := tx.CreateAccount(ctx, store.NewAccount{OrganisationID: org.ID, Slug: "bench-vault", Name: "Bench Vault",
-		Plan: "enterprise", SeatLimit: n + 10, OwnerUserID: owner.ID})
+	orgID, acc, err := demoAccount(ctx, tx, "bench-vault", "Bench Vault", n+10)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +80,7 @@ func seedTOTP(ctx context.Context, pool *pgxpool.Pool, key []byte, n int) ([]tot
 		if err := tx.AddMembership(ctx, acc.ID, u.ID, domain.EditorRoleID); err != nil {
 			return nil, err
 		}
-		if err := tx.AddOrganisationMember(ctx, org.ID, u.ID); err != nil {
+		if err := tx.AddOrganisationMember(ctx, orgID, u.ID); err != nil {
 			return nil, err
 		}
 		if err := tx.SetFavourite(ctx, u.ID, acc.ID); err != nil {

@@ -58,6 +58,9 @@ func (r *recorder) add(s sample, problem string) {
 
 // loadOptions shape the mixed load.
 type loadOptions struct {
+	// run tags the names of the run's writes: runs over one database (make multi runs
+	// three) must each have their own, so that no two writes share a name.
+	run        string
 	duration   time.Duration
 	writeEvery int           // one operation in writeEvery is a write
 	think      time.Duration // pause after each operation (0: none)
@@ -67,17 +70,17 @@ type loadOptions struct {
 // writeAttempt is one write the load sent, and whether it was acknowledged (2xx/3xx
 // with the expected redirect).
 type writeAttempt struct {
-	kind     string // "campaign", "list", "rename"
-	account  string
-	name     string
-	id       int64 // the campaign or list (from the redirect; the renamed campaign)
-	acked    bool
-	answered bool // a response came (as opposed to a transport error or the end of the run)
+	kind    string // "campaign", "list", "rename"
+	account string
+	name    string
+	id      int64 // the campaign or list (from the redirect; the renamed campaign)
+	acked   bool
 }
 
 // userLoad is the state of one user's loop.
 type userLoad struct {
 	u         soakUser
+	run       string // loadOptions.run
 	b         *browser
 	cur       string // the account the user is in
 	n         int
@@ -95,7 +98,7 @@ func runLoad(ctx context.Context, users []soakUser, browsers []*browser, targets
 	loads := make([]*userLoad, len(users))
 	var wg sync.WaitGroup
 	for i, u := range users {
-		l := &userLoad{u: u, b: browsers[i], cur: u.home, rnd: rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))}
+		l := &userLoad{u: u, run: o.run, b: browsers[i], cur: u.home, rnd: rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))}
 		loads[i] = l
 		base := targets[i%len(targets)]
 		wg.Go(func() {
@@ -202,43 +205,50 @@ func judge(a answer, want int, wantLoc string) class {
 }
 
 // write creates a campaign (4 in 10), creates a list (3 in 10) or renames one of the
-// user's own campaigns (3 in 10, once it has one), each under a name used once.
+// user's own campaigns (3 in 10, once it has one), each under a name used once (see
+// writeName).
 func (l *userLoad) write(ctx context.Context, base string, rec *recorder) class {
 	r := l.rnd.IntN(10)
 	switch {
 	case r >= 7 && len(l.campaigns) > 0:
 		c := l.campaigns[l.rnd.IntN(len(l.campaigns))]
-		w := writeAttempt{kind: "rename", account: c.account, id: c.id, name: fmt.Sprintf("soak-r-%d-%d", l.u.n, l.n)}
+		w := writeAttempt{kind: "rename", account: c.account, id: c.id, name: l.writeName("r")}
 		path := fmt.Sprintf("/a/%s/campaigns/%d", c.account, c.id)
 		class, _ := l.request(ctx, rec, base, "rename campaign", http.MethodPost, path, url.Values{"name": {w.name}},
 			http.StatusSeeOther, path)
-		return l.record(ctx, w, class)
+		return l.record(w, class)
 	case r >= 4 && r < 7:
-		w := writeAttempt{kind: "list", account: l.cur, name: fmt.Sprintf("soak-l-%d-%d", l.u.n, l.n)}
+		w := writeAttempt{kind: "list", account: l.cur, name: l.writeName("l")}
 		prefix := "/a/" + l.cur + "/lists/"
 		class, loc := l.request(ctx, rec, base, "create list", http.MethodPost, "/a/"+l.cur+"/lists", url.Values{"name": {w.name}},
 			http.StatusSeeOther, prefix)
 		w.id = idAfter(loc, prefix)
-		return l.record(ctx, w, class)
+		return l.record(w, class)
 	default:
-		w := writeAttempt{kind: "campaign", account: l.cur, name: fmt.Sprintf("soak-c-%d-%d", l.u.n, l.n)}
+		w := writeAttempt{kind: "campaign", account: l.cur, name: l.writeName("c")}
 		prefix := "/a/" + l.cur + "/campaigns/"
 		class, loc := l.request(ctx, rec, base, "create campaign", http.MethodPost, "/a/"+l.cur+"/campaigns", url.Values{"name": {w.name}},
 			http.StatusSeeOther, prefix)
 		w.id = idAfter(loc, prefix)
-		c := l.record(ctx, w, class)
-		if w.acked && w.id > 0 {
-			l.campaigns = append(l.campaigns, l.writes[len(l.writes)-1])
+		c := l.record(w, class)
+		if last := l.writes[len(l.writes)-1]; last.acked && last.id > 0 {
+			l.campaigns = append(l.campaigns, last)
 		}
 		return c
 	}
 }
 
+// writeName is the name of the user's current write of kind ("c" campaign, "l" list,
+// "r" rename): unique to the run, the user and the operation, so that the check of the
+// writes tells each one apart from all others, of this run and of the other runs.
+func (l *userLoad) writeName(kind string) string {
+	return fmt.Sprintf("soak-%s-%s-%d-%d", kind, l.run, l.u.n, l.n)
+}
+
 // record keeps a write attempt; one cut short by the end of the run counts as not
 // acknowledged (it may or may not have committed).
-func (l *userLoad) record(ctx context.Context, w writeAttempt, c class) class {
+func (l *userLoad) record(w writeAttempt, c class) class {
 	w.acked = c == classOK
-	w.answered = c != classTransport || ctx.Err() == nil
 	l.writes = append(l.writes, w)
 	return c
 }

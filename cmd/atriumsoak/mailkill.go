@@ -26,8 +26,8 @@ func mailKill(ctx context.Context, o options, w *world, srv *serverProc, users [
 	var failed []string
 	fmt.Printf("\nMail: %d invitations against an SMTP server taking %s a message; SIGKILL once a third are delivered\n",
 		len(users), o.mailDelay)
-	w.sink.setDelay(o.mailDelay)
-	before := len(w.sink.messages())
+	w.sink.SetDelay(o.mailDelay)
+	before := len(w.sink.Messages())
 
 	var acked atomic.Int64
 	var refusedMu sync.Mutex
@@ -61,7 +61,7 @@ func mailKill(ctx context.Context, o options, w *world, srv *serverProc, users [
 		failed = append(failed, fmt.Sprintf("mail: %d of %d invitations were refused: %v", len(users)-queued, len(users), refused))
 	}
 	killAt := before + max(queued/3, 1)
-	if !w.sink.waitCount(killAt, 3*time.Minute) {
+	if !w.sink.WaitCount(killAt, 3*time.Minute) {
 		return srv, nil, fmt.Errorf("mail: fewer than %d messages delivered within 3 minutes", killAt-before)
 	}
 	srv.kill()
@@ -93,8 +93,8 @@ func mailKill(ctx context.Context, o options, w *world, srv *serverProc, users [
 		return nil, nil, err
 	}
 	deliveredAtKill := map[string]bool{}
-	for _, m := range w.sink.messages()[before:] {
-		deliveredAtKill[m.messageID] = true
+	for _, m := range w.sink.Messages()[before:] {
+		deliveredAtKill[m.ID] = true
 	}
 	window := map[string]bool{} // accepted by the SMTP server, not yet recorded as sent
 	queuedAtKill := 0
@@ -110,7 +110,7 @@ func mailKill(ctx context.Context, o options, w *world, srv *serverProc, users [
 	fmt.Printf("  at the kill: %d delivered, %d not yet recorded as sent (%d deliveries running), of which %d already accepted by the SMTP server\n",
 		len(deliveredAtKill), queuedAtKill, running, len(window))
 
-	w.sink.setDelay(0)
+	w.sink.SetDelay(0)
 	srv, err = startServer(ctx, w.bin, w.dir, "atrium-after-kill", w.serverEnv())
 	if err != nil {
 		return nil, nil, err
@@ -139,11 +139,11 @@ func mailKill(ctx context.Context, o options, w *world, srv *serverProc, users [
 
 	times := map[string]int{}
 	strangers := 0
-	for _, m := range w.sink.messages()[before:] {
-		if _, ok := atKill[m.messageID]; !ok {
+	for _, m := range w.sink.Messages()[before:] {
+		if _, ok := atKill[m.ID]; !ok {
 			strangers++
 		}
-		times[m.messageID]++
+		times[m.ID]++
 	}
 	missing, dups, dupsInWindow := 0, 0, 0
 	for id := range atKill {

@@ -37,15 +37,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"atrium/internal/childproc"
 	"atrium/internal/pgcluster"
+	"atrium/internal/smtpsink"
 	"atrium/internal/store"
 )
 
@@ -127,7 +127,7 @@ type world struct {
 	dbURL   string
 	dir     string
 	bin     string
-	sink    *sink
+	sink    *smtpsink.Sink
 	tr      *http.Transport
 	o       options
 }
@@ -135,8 +135,10 @@ type world struct {
 func run(ctx context.Context, o options) (failed []string, err error) {
 	w := &world{o: o, tr: newTransport(o.users)}
 	defer w.tr.CloseIdleConnections()
-	sweepWorkDirs()
-	if w.dir, err = os.MkdirTemp("", fmt.Sprintf("atrium-soak-%d-", os.Getpid())); err != nil {
+	// The work directories of earlier runs that were killed before they could remove
+	// them (their PostgreSQL data directories are swept by pgcluster.New).
+	childproc.SweepPIDDirs(os.TempDir(), "atrium-soak", nil)
+	if w.dir, err = childproc.MkdirPID(os.TempDir(), "atrium-soak"); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -162,10 +164,10 @@ func run(ctx context.Context, o options) (failed []string, err error) {
 		return nil, err
 	}
 	w.dbURL = w.cluster.URL("atrium")
-	if w.sink, err = startSink(); err != nil {
+	if w.sink, err = smtpsink.Start("soak.localhost"); err != nil {
 		return nil, err
 	}
-	defer w.sink.close()
+	defer w.sink.Close()
 	var version string
 	if conn, err := pgxpool.New(ctx, w.dbURL); err == nil {
 		_ = conn.QueryRow(ctx, `SELECT current_setting('server_version') || ', fsync ' || current_setting('fsync') ||
@@ -185,12 +187,13 @@ const soakSecretKey = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5
 
 // serverEnv is the environment of every atrium serve process.
 func (w *world) serverEnv() []string {
-	return []string{"DATABASE_URL=" + w.dbURL, "SMTP_URL=" + w.sink.url(), "ATRIUM_SECRET_KEY=" + soakSecretKey,
+	return []string{"DATABASE_URL=" + w.dbURL, "SMTP_URL=" + w.sink.URL(), "ATRIUM_SECRET_KEY=" + soakSecretKey,
 		"ATRIUM_MAIL_RESCUE_AFTER=" + w.o.rescueAfter.String()}
 }
 
-func (w *world) loadOptions(o options) loadOptions {
-	return loadOptions{duration: o.duration, writeEvery: o.writeEvery, think: o.think, pause503: 250 * time.Millisecond}
+// loadOptions are those of a load run; run tags its writes (see loadOptions.run).
+func (w *world) loadOptions(o options, run string) loadOptions {
+	return loadOptions{run: run, duration: o.duration, writeEvery: o.writeEvery, think: o.think, pause503: 250 * time.Millisecond}
 }
 
 // prepare seeds the users (the database is migrated by the first server) and signs
@@ -217,21 +220,4 @@ func (w *world) prepare(ctx context.Context, base string, o options) ([]soakUser
 	fmt.Printf("%d users in %d accounts seeded in %.1f s, signed in in %.1f s (%s)\n", len(users), o.accounts,
 		t1.Sub(t0).Seconds(), time.Since(t1).Seconds(), strings.TrimPrefix(base, "http://"))
 	return users, browsers, nil
-}
-
-// sweepWorkDirs removes the work directories of earlier runs that were killed before
-// they could (their process is gone); their PostgreSQL data directories are swept by
-// pgcluster.New.
-func sweepWorkDirs() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "atrium-soak-*-*"))
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(filepath.Base(d), "atrium-soak-"), "-", 2)[0])
-		if err != nil || pid <= 0 {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
-			continue
-		}
-		_ = os.RemoveAll(d)
-	}
 }

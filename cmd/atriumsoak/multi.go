@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -70,8 +71,6 @@ func multi(ctx context.Context, o options, w *world) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	lo := w.loadOptions(o)
-	lo.duration = o.multiDuration
 	runs := []struct {
 		name   string
 		target string
@@ -84,6 +83,9 @@ func multi(ctx context.Context, o options, w *world) ([]string, error) {
 	var writes [][]writeAttempt
 	rates := make([]float64, len(runs))
 	for i, r := range runs {
+		// Each run its own tag: the writes of all three are checked together.
+		lo := w.loadOptions(o, strconv.Itoa(i+1))
+		lo.duration = o.multiDuration
 		cpu0 := cpuOf(instances)
 		start := time.Now()
 		rec, ws := runLoad(ctx, users, browsers, []string{r.target}, lo)

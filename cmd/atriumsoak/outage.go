@@ -13,8 +13,8 @@ import (
 // outage is a PostgreSQL restart in the middle of the load: stopped at stopAt (in
 // mode), held down, started again; back is when it accepted connections again.
 type outage struct {
-	stopAt, stopped, startAt, back time.Time
-	err                            error
+	stopAt, stopped, back time.Time
+	err                   error
 }
 
 // restartLater stops the cluster after at, keeps it down for hold and starts it again.
@@ -32,7 +32,6 @@ func restartLater(ctx context.Context, c *pgcluster.Cluster, at, hold time.Durat
 	}
 	o.stopped = time.Now()
 	time.Sleep(hold)
-	o.startAt = time.Now()
 	o.err = c.Start(ctx)
 	o.back = time.Now()
 	return o

@@ -44,7 +44,7 @@ func soak(ctx context.Context, o options, env *world) ([]string, error) {
 		}
 		go func() { restarted <- restartLater(loadCtx, env.cluster, o.outageAt, o.outageHold, mode) }()
 	}
-	rec, writes := runLoad(ctx, users, browsers, []string{srv.base}, env.loadOptions(o))
+	rec, writes := runLoad(ctx, users, browsers, []string{srv.base}, env.loadOptions(o, "1"))
 	window := time.Since(start)
 	var out *outage
 	if o.outageAt > 0 {

@@ -17,43 +17,50 @@ type writeCheck struct {
 	lost             []string // acknowledged writes missing from the database: must be none
 }
 
-// verifyWrites checks every write against the database: each acknowledged creation
-// is there, and each campaign that was renamed carries the name of its last
-// acknowledged rename, or of a later one whose answer was lost.
+// verifyWrites checks every write against the database (see checkWrites).
 func verifyWrites(ctx context.Context, pool *pgxpool.Pool, perUser [][]writeAttempt) (writeCheck, error) {
-	var out writeCheck
-	campaigns := map[int64]string{}
-	campaignNames := map[string]bool{}
-	rows, err := pool.Query(ctx, `SELECT c.id, c.name FROM campaigns c JOIN accounts a ON a.id = c.account_id WHERE a.slug LIKE 'soak-%'`)
+	campaigns, err := namesByID(ctx, pool, `SELECT c.id, c.name FROM campaigns c JOIN accounts a ON a.id = c.account_id WHERE a.slug LIKE 'soak-%'`)
 	if err != nil {
-		return out, err
+		return writeCheck{}, err
 	}
+	lists, err := namesByID(ctx, pool, `SELECT l.id, l.name FROM lists l JOIN accounts a ON a.id = l.account_id WHERE a.slug LIKE 'soak-%'`)
+	if err != nil {
+		return writeCheck{}, err
+	}
+	return checkWrites(campaigns, lists, perUser), nil
+}
+
+// namesByID runs query, which selects an id and a name, and returns the names by id.
+func namesByID(ctx context.Context, pool *pgxpool.Pool, query string) (map[int64]string, error) {
+	rows, err := pool.Query(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]string{}
 	for rows.Next() {
 		var id int64
 		var name string
 		if err := rows.Scan(&id, &name); err != nil {
-			return out, err
+			return nil, err
 		}
-		campaigns[id] = name
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+// checkWrites checks every write against the campaigns and lists in the database (by
+// id): each acknowledged creation is there, under the id its redirect named (a list
+// under its name too: lists are never renamed), and each campaign that was renamed
+// carries the name of its last acknowledged rename, or of a later one whose answer
+// was lost. Writes never acknowledged are found by name.
+func checkWrites(campaigns, lists map[int64]string, perUser [][]writeAttempt) writeCheck {
+	var out writeCheck
+	campaignNames, listNames := map[string]bool{}, map[string]bool{}
+	for _, name := range campaigns {
 		campaignNames[name] = true
 	}
-	if err := rows.Err(); err != nil {
-		return out, err
-	}
-	lists := map[string]bool{}
-	rows, err = pool.Query(ctx, `SELECT l.name FROM lists l JOIN accounts a ON a.id = l.account_id WHERE a.slug LIKE 'soak-%'`)
-	if err != nil {
-		return out, err
-	}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return out, err
-		}
-		lists[name] = true
-	}
-	if err := rows.Err(); err != nil {
-		return out, err
+	for _, name := range lists {
+		listNames[name] = true
 	}
 
 	// Renames of each campaign, in the order they were sent (one user renames only
@@ -78,9 +85,9 @@ func verifyWrites(ctx context.Context, pool *pgxpool.Pool, perUser [][]writeAtte
 					out.committedUnacked++
 				}
 			case "list":
-				if w.acked && !lists[w.name] {
-					out.lost = append(out.lost, fmt.Sprintf("list %q created with %s", w.name, w.account))
-				} else if !w.acked && lists[w.name] {
+				if got, ok := lists[w.id]; w.acked && (!ok || w.id == 0 || got != w.name) {
+					out.lost = append(out.lost, fmt.Sprintf("list %q (id %d) created with %s", w.name, w.id, w.account))
+				} else if !w.acked && listNames[w.name] {
 					out.committedUnacked++
 				}
 			case "rename":
@@ -100,7 +107,7 @@ func verifyWrites(ctx context.Context, pool *pgxpool.Pool, perUser [][]writeAtte
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // allowedNames are the names a campaign created as created may carry after renames rs

@@ -51,3 +51,37 @@ func TestAllowedNames(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckWrites: an acknowledged list must be in the database under the id its
+// redirect named and with its name; a list of the same name made by another write
+// does not stand in for it.
+func TestCheckWrites(t *testing.T) {
+	list := func(id int64, name string, acked bool) writeAttempt {
+		return writeAttempt{kind: "list", account: "soak-00", name: name, id: id, acked: acked}
+	}
+	campaign := func(id int64, name string, acked bool) writeAttempt {
+		return writeAttempt{kind: "campaign", account: "soak-00", name: name, id: id, acked: acked}
+	}
+	campaigns := map[int64]string{1: "c1", 2: "renamed"}
+	lists := map[int64]string{5: "l5", 6: "same", 8: "late"}
+	for _, c := range []struct {
+		name            string
+		writes          []writeAttempt
+		lost, committed int
+		acked, notAcked int
+	}{
+		{"every acknowledged write is there", []writeAttempt{list(5, "l5", true), campaign(1, "c1", true), campaign(2, "c2", true)}, 0, 0, 3, 0},
+		{"a list missing under its id", []writeAttempt{list(5, "l5", true), list(9, "l9", true)}, 1, 0, 2, 0},
+		{"a list whose name another list carries", []writeAttempt{list(6, "same", true), list(7, "same", true)}, 1, 0, 2, 0},
+		{"a list under its id with another name", []writeAttempt{list(5, "other", true)}, 1, 0, 1, 0},
+		{"an acknowledged list without an id", []writeAttempt{list(0, "l5", true)}, 1, 0, 1, 0},
+		{"a campaign missing under its id", []writeAttempt{campaign(3, "c1", true)}, 1, 0, 1, 0},
+		{"unacknowledged writes that committed", []writeAttempt{list(0, "late", false), campaign(0, "c1", false), list(0, "never", false)}, 0, 2, 0, 3},
+	} {
+		got := checkWrites(campaigns, lists, [][]writeAttempt{c.writes})
+		if len(got.lost) != c.lost || got.committedUnacked != c.committed || got.acked != c.acked || got.unacked != c.notAcked {
+			t.Errorf("%s: lost %q, %d committed unacknowledged, %d/%d acknowledged/not; want %d lost, %d, %d/%d",
+				c.name, got.lost, got.committedUnacked, got.acked, got.unacked, c.lost, c.committed, c.acked, c.notAcked)
+		}
+	}
+}

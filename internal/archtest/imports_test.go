@@ -41,13 +41,17 @@ var allowed = map[string][]string{
 	"cmd/atriumbench": {"*"},
 	"cmd/atriumsoak":  {"*"},
 
-	// Processes for soak runs and multi-instance tests: a private PostgreSQL cluster
-	// and a load balancer. They import nothing of ours.
-	"internal/pgcluster": {},
-	"internal/balancer":  {},
+	// Processes for the bench, soak runs and multi-instance tests: childproc starts and
+	// stops child processes and imports nothing of ours; a private PostgreSQL cluster
+	// and a load balancer run on it.
+	"internal/childproc": {},
+	"internal/pgcluster": {"internal/childproc"},
+	"internal/balancer":  {"internal/childproc"},
 
 	// mailtest is a real SMTP server for tests; nothing but tests may import it.
 	"internal/mailtest": {},
+	// smtpsink is the SMTP server the bench and the soak deliver to.
+	"internal/smtpsink": {},
 }
 
 // testOnly are packages a _test.go file may additionally import.

@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,6 +23,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"atrium/internal/childproc"
 )
 
 // EnvBin names the haproxy program when it is not /usr/sbin/haproxy or on PATH.
@@ -60,9 +61,8 @@ type Balancer struct {
 	Addr  string // 127.0.0.1:port
 	stats string // the statistics page (CSV)
 
-	cmd     *exec.Cmd
+	proc    *childproc.Proc
 	logPath string
-	exited  chan struct{}
 }
 
 // Config is the haproxy configuration for a balancer on port in front of backends
@@ -113,11 +113,11 @@ func Start(ctx context.Context, bin, dir string, backends []string) (*Balancer, 
 	if len(backends) == 0 {
 		return nil, errors.New("balancer: no backends")
 	}
-	port, err := freePort()
+	port, err := childproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	statsPort, err := freePort()
+	statsPort, err := childproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -126,25 +126,14 @@ func Start(ctx context.Context, bin, dir string, backends []string) (*Balancer, 
 		return nil, err
 	}
 	b := &Balancer{Addr: fmt.Sprintf("127.0.0.1:%d", port), stats: fmt.Sprintf("http://127.0.0.1:%d/stats;csv", statsPort),
-		logPath: filepath.Join(dir, "haproxy.log"), exited: make(chan struct{})}
+		logPath: filepath.Join(dir, "haproxy.log")}
 	b.URL = "http://" + b.Addr
-	logFile, err := os.Create(b.logPath)
-	if err != nil {
-		return nil, err
-	}
 	// -db: foreground, no daemon; it dies with us.
-	b.cmd = exec.Command(bin, "-db", "-f", cfgPath)
-	b.cmd.Stdout, b.cmd.Stderr = logFile, logFile
-	b.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := b.cmd.Start(); err != nil {
-		logFile.Close()
+	cmd := exec.Command(bin, "-db", "-f", cfgPath)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if b.proc, err = childproc.Start(cmd, b.logPath); err != nil {
 		return nil, fmt.Errorf("start haproxy: %w", err)
 	}
-	go func() {
-		_ = b.cmd.Wait()
-		logFile.Close()
-		close(b.exited)
-	}()
 	if err := b.WaitUp(ctx, len(backends), time.Minute); err != nil {
 		_ = b.Stop()
 		return nil, err
@@ -159,7 +148,7 @@ func (b *Balancer) WaitUp(ctx context.Context, n int, limit time.Duration) error
 	var err error
 	for {
 		select {
-		case <-b.exited:
+		case <-b.proc.Exited():
 			return fmt.Errorf("haproxy exited:\n%s", b.LogTail(20))
 		default:
 		}
@@ -224,41 +213,11 @@ func countUp(csv []byte) (int, error) {
 
 // Stop stops haproxy (SIGTERM, then SIGKILL after 5 s) and waits for it.
 func (b *Balancer) Stop() error {
-	select {
-	case <-b.exited:
-		return nil
-	default:
-	}
-	_ = b.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-b.exited:
-		return nil
-	case <-time.After(5 * time.Second):
-		_ = b.cmd.Process.Kill()
-		<-b.exited
+	if b.proc.Stop(syscall.SIGTERM, 5*time.Second) {
 		return errors.New("haproxy did not stop within 5s of SIGTERM; killed")
 	}
+	return nil
 }
 
 // LogTail is the last n lines of haproxy's output.
-func (b *Balancer) LogTail(n int) string {
-	out, err := os.ReadFile(b.logPath)
-	if err != nil {
-		return "(no haproxy log: " + err.Error() + ")"
-	}
-	lines := bytes.Split(bytes.TrimRight(out, "\n"), []byte("\n"))
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return "  " + string(bytes.Join(lines, []byte("\n  ")))
-}
-
-// freePort is a loopback port that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
+func (b *Balancer) LogTail(n int) string { return childproc.LogTail(b.logPath, n, "haproxy") }

@@ -15,11 +15,9 @@
 package pgcluster
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -32,6 +30,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"atrium/internal/childproc"
 )
 
 // EnvBin names a directory with initdb and postgres, instead of the newest
@@ -73,9 +73,8 @@ type Cluster struct {
 	cred    *syscall.Credential // the postgres user when we are root
 	logPath string
 
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	exited chan struct{}
+	mu   sync.Mutex
+	proc *childproc.Proc // nil while stopped
 }
 
 // FindBin returns the directory of the server programs: $ATRIUM_PG_BIN, else the
@@ -120,14 +119,14 @@ func New(ctx context.Context, o Options) (*Cluster, error) {
 	if o.MaxConnections == 0 {
 		o.MaxConnections = 200
 	}
-	sweep(o.Prefix)
+	childproc.SweepPIDDirs(Root, o.Prefix, func(dir string) bool { return serverRunning(filepath.Join(dir, "data")) })
 	c := &Cluster{Bin: bin}
 	if os.Geteuid() == 0 {
 		if c.cred, err = postgresUser(); err != nil {
 			return nil, err
 		}
 	}
-	if c.Dir, err = os.MkdirTemp(Root, fmt.Sprintf("%s-%d-", o.Prefix, os.Getpid())); err != nil {
+	if c.Dir, err = childproc.MkdirPID(Root, o.Prefix); err != nil {
 		return nil, err
 	}
 	c.logPath = filepath.Join(c.Dir, "server.log")
@@ -149,7 +148,7 @@ func New(ctx context.Context, o Options) (*Cluster, error) {
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return fail(fmt.Errorf("initdb: %w\n%s", err, out))
 	}
-	if c.Port, err = freePort(); err != nil {
+	if c.Port, err = childproc.FreePort(); err != nil {
 		return fail(err)
 	}
 	durable := "on"
@@ -213,34 +212,22 @@ func (c *Cluster) URL(db string) string {
 // Start starts the server and waits (at most a minute) until it accepts connections.
 func (c *Cluster) Start(ctx context.Context) error {
 	c.mu.Lock()
-	if c.cmd != nil {
+	if c.proc != nil {
 		c.mu.Unlock()
 		return errors.New("pgcluster: already running")
-	}
-	logFile, err := os.OpenFile(c.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		c.mu.Unlock()
-		return err
 	}
 	cmd := exec.Command(filepath.Join(c.Bin, "postgres"), "-D", filepath.Join(c.Dir, "data"))
 	cmd.Dir = "/"
 	cmd.Env = []string{"LC_ALL=C"}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Immediate shutdown when we die: the server never outlives its soak or test.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Pdeathsig: syscall.SIGQUIT}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
+	proc, err := childproc.Start(cmd, c.logPath)
+	if err != nil {
 		c.mu.Unlock()
 		return fmt.Errorf("start postgres: %w", err)
 	}
-	exited := make(chan struct{})
-	c.cmd, c.exited = cmd, exited
+	c.proc = proc
 	c.mu.Unlock()
-	go func() {
-		_ = cmd.Wait()
-		logFile.Close()
-		close(exited)
-	}()
 	deadline := time.Now().Add(time.Minute)
 	for {
 		if err := c.ping(ctx); err == nil {
@@ -250,9 +237,9 @@ func (c *Cluster) Start(ctx context.Context) error {
 			return fmt.Errorf("postgres does not accept connections on 127.0.0.1:%d: %v\n%s", c.Port, err, c.LogTail(15))
 		}
 		select {
-		case <-exited:
+		case <-proc.Exited():
 			c.mu.Lock()
-			c.cmd = nil
+			c.proc = nil
 			c.mu.Unlock()
 			return fmt.Errorf("postgres exited at start:\n%s", c.LogTail(15))
 		case <-time.After(50 * time.Millisecond):
@@ -271,37 +258,25 @@ func (c *Cluster) ping(ctx context.Context) error {
 	return conn.Ping(ctx)
 }
 
-// Running reports whether the server process is up.
-func (c *Cluster) Running() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.cmd != nil
-}
-
 // Stop shuts the server down in mode and waits for it to exit (a minute at most, then
 // it is killed). Stopping a stopped cluster does nothing.
 func (c *Cluster) Stop(mode Mode) error {
 	c.mu.Lock()
-	cmd, exited := c.cmd, c.exited
+	proc := c.proc
 	c.mu.Unlock()
-	if cmd == nil {
+	if proc == nil {
 		return nil
 	}
 	sig := syscall.SIGINT
 	if mode == Immediate {
 		sig = syscall.SIGQUIT
 	}
-	_ = cmd.Process.Signal(sig)
 	var err error
-	select {
-	case <-exited:
-	case <-time.After(time.Minute):
-		_ = cmd.Process.Kill()
-		<-exited
+	if proc.Stop(sig, time.Minute) {
 		err = errors.New("pgcluster: postgres did not stop within a minute; killed")
 	}
 	c.mu.Lock()
-	c.cmd = nil
+	c.proc = nil
 	c.mu.Unlock()
 	return err
 }
@@ -327,36 +302,7 @@ func (c *Cluster) Remove() error {
 }
 
 // LogTail is the last n lines of the server's log.
-func (c *Cluster) LogTail(n int) string {
-	b, err := os.ReadFile(c.logPath)
-	if err != nil {
-		return "(no server log: " + err.Error() + ")"
-	}
-	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return "  " + string(bytes.Join(lines, []byte("\n  ")))
-}
-
-// sweep removes the data directories of earlier runs whose process is gone and whose
-// server is not running.
-func sweep(prefix string) {
-	dirs, _ := filepath.Glob(filepath.Join(Root, prefix+"-*-*"))
-	for _, d := range dirs {
-		rest := strings.TrimPrefix(filepath.Base(d), prefix+"-")
-		pid, err := strconv.Atoi(rest[:max(strings.IndexByte(rest, '-'), 0)])
-		if err != nil || pid <= 0 || processAlive(pid) || serverRunning(filepath.Join(d, "data")) {
-			continue
-		}
-		_ = os.RemoveAll(d)
-	}
-}
-
-func processAlive(pid int) bool {
-	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
-	return err == nil
-}
+func (c *Cluster) LogTail(n int) string { return childproc.LogTail(c.logPath, n, "server") }
 
 // serverRunning reports whether the postmaster.pid in data names a live postgres.
 func serverRunning(data string) bool {
@@ -366,19 +312,9 @@ func serverRunning(data string) bool {
 	}
 	first, _, _ := strings.Cut(string(b), "\n")
 	pid, err := strconv.Atoi(strings.TrimSpace(first))
-	if err != nil || !processAlive(pid) {
+	if err != nil || !childproc.Alive(pid) {
 		return false
 	}
 	comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 	return strings.TrimSpace(string(comm)) == "postgres"
-}
-
-// freePort is a loopback port that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

@@ -60,24 +60,37 @@ func New(t testing.TB) (*pgxpool.Pool, string) {
 	if templateErr != nil {
 		t.Fatalf("pgtest: template database: %v (is PostgreSQL running? make test starts one)", templateErr)
 	}
-	admin, err := adminConn(ctx)
-	if err != nil {
-		t.Fatalf("pgtest: %v", err)
-	}
-	defer admin.Close(ctx)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "atrium_t_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, `CREATE DATABASE `+name+` TEMPLATE `+templateName); err != nil {
-		t.Fatalf("pgtest: create database: %v", err)
-	}
-	url, _ := ServerURL(name)
+	url := createDB(t, "atrium_t_", templateName)
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
+	t.Cleanup(pool.Close)
+	return pool, url
+}
+
+// createDB creates a database named prefix and random hex, from template (when not
+// "") and dropped when t ends, and returns its URL. Cleanups run last in first out,
+// so the drop comes after the cleanups the caller registers later (closing its pool).
+func createDB(t testing.TB, prefix, template string) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := adminConn(ctx)
+	if err != nil {
+		t.Fatalf("pgtest: %v (is PostgreSQL running? make test starts one)", err)
+	}
+	defer admin.Close(ctx)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := prefix + hex.EncodeToString(b)
+	create := `CREATE DATABASE ` + name
+	if template != "" {
+		create += ` TEMPLATE ` + template
+	}
+	if _, err := admin.Exec(ctx, create); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
 	t.Cleanup(func() {
-		pool.Close()
 		c, err := adminConn(context.Background())
 		if err != nil {
 			return
@@ -85,7 +98,8 @@ func New(t testing.TB) (*pgxpool.Pool, string) {
 		defer c.Close(context.Background())
 		_, _ = c.Exec(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
 	})
-	return pool, url
+	url, _ := ServerURL(name)
+	return url
 }
 
 func adminConn(ctx context.Context) (*pgx.Conn, error) {
@@ -156,26 +170,5 @@ func ensureTemplate(ctx context.Context) (string, error) {
 // dropped when t ends: for tests of what happens when servers migrate it.
 func Empty(t testing.TB) string {
 	t.Helper()
-	ctx := context.Background()
-	admin, err := adminConn(ctx)
-	if err != nil {
-		t.Fatalf("pgtest: %v (is PostgreSQL running? make test starts one)", err)
-	}
-	defer admin.Close(ctx)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "atrium_e_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, `CREATE DATABASE `+name); err != nil {
-		t.Fatalf("pgtest: create database: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := adminConn(context.Background())
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		_, _ = c.Exec(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
-	})
-	url, _ := ServerURL(name)
-	return url
+	return createDB(t, "atrium_e_", "")
 }
